@@ -21,7 +21,7 @@ HOST := $(BUILD)/host
 .DEFAULT_GOAL := all
 
 HOST_CC := gcc
-HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-omit-frame-pointer \
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-omit-frame-pointer -DPARVUS_HOST_TEST \
 	-Icommon/include -Iring/include -Ihypervisor/include
 HOST_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 HOST_TSAN := -fsanitize=thread
