@@ -1,0 +1,57 @@
+/*
+ * The x86-64 descriptor tables: each CPU's GDT and TSS, and the IDT that all CPUs share.
+ *
+ * The GDT keeps Xen's layout: entries below FIRST_RESERVED_GDT_ENTRY (14 pages) belong to the
+ * guest that runs on the CPU (set_gdt, later), and the hypervisor's own descriptors sit above,
+ * so the selectors that PV guests know (FLAT_RING3_CS64 = 0xe033 ...) mean the same here.
+ */
+#ifndef PARVUS_ARCH_CPU_TABLES_H
+#define PARVUS_ARCH_CPU_TABLES_H
+
+#include <stdint.h>
+
+#define FIRST_RESERVED_GDT_PAGE 14
+#define FIRST_RESERVED_GDT_ENTRY (FIRST_RESERVED_GDT_PAGE * 512)
+#define GDT_ENTRIES (FIRST_RESERVED_GDT_ENTRY + 12)
+
+#define HYPERVISOR_CS 0xe008   /* ring 0, 64-bit code; SYSCALL loads it */
+#define HYPERVISOR_DS 0xe010   /* ring 0, flat data; SYSCALL loads it as SS */
+#define GUEST_RING3_CS32 0xe023 /* FLAT_RING3_CS32; SYSRET's base */
+#define GUEST_RING3_DS 0xe02b	/* FLAT_RING3_DS32 / SS32 / SS64 */
+#define GUEST_RING3_CS64 0xe033 /* FLAT_RING3_CS64 */
+#define HYPERVISOR_CS32 0xe038
+#define TSS_SELECTOR 0xe040
+#define LDT_SELECTOR 0xe050
+
+/* Interrupt-stack-table slots: these faults get a known-good stack of their own. */
+#define IST_NMI 1
+#define IST_DOUBLE_FAULT 2
+#define IST_MACHINE_CHECK 3
+#define IST_COUNT 3
+
+struct tss64 {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+struct cpu_tables {
+	uint64_t *gdt; /* GDT_ENTRIES descriptors */
+	struct tss64 tss __attribute__((aligned(16)));
+};
+
+/* Fill a CPU's GDT and TSS; ist_tops[i] is the top of IST stack i + 1. */
+void cpu_tables_init(struct cpu_tables *tables, uint64_t *gdt, uint8_t *const ist_tops[IST_COUNT]);
+/* Load GDT, TSS and the shared IDT on this CPU. */
+void cpu_tables_load(struct cpu_tables *tables);
+/* Build the shared IDT once, at boot. */
+void idt_init(void);
+/* Send the named vector to a handler (interrupts 32-255). */
+typedef void (*irq_handler_t)(unsigned int vector);
+void irq_set_handler(unsigned int vector, irq_handler_t handler);
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * What happens when a vector fires on a hypervisor CPU. Interrupts (32-255) go to the handler
+ * registered with irq_set_handler. Exceptions (0-31) in the hypervisor are bugs: we print a
+ * full report (registers, control registers, a symbolised stack trace, the instruction bytes
+ * at the faulting address) and stop the machine with a failure code. Guests' exceptions will
+ * be bounced to them instead (issue 4); that decision will be made here.
+ */
+#include <arch/regs.h>
+#include <arch/cpu_tables.h>
+#include <arch/apic.h>
+#include <arch/x86.h>
+#include <direct_map.h>
+#include <machine.h>
+#include <percpu.h>
+#include <printk.h>
+#include <symbols.h>
+#include <string.h>
+#include <stdio.h>
+
+irq_handler_t irq_get_handler(unsigned int vector);
+
+static const char *const exception_names[32] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM device not available", "#DF double fault",
+	"coprocessor segment overrun", "#TS invalid TSS", "#NP segment not present",
+	"#SS stack fault", "#GP general protection", "#PF page fault", "reserved (15)",
+	"#MF x87 floating point", "#AC alignment check", "#MC machine check",
+	"#XM SIMD floating point", "#VE virtualization", "#CP control protection",
+	"reserved (22)", "reserved (23)", "reserved (24)", "reserved (25)", "reserved (26)",
+	"reserved (27)", "#HV hypervisor injection", "#VC VMM communication",
+	"#SX security", "reserved (31)",
+};
+
+extern const char image_start[], image_end[];
+static volatile int fatal_in_progress = -1;
+
+/* Addresses the report may read without faulting again: our image and the direct map. */
+static int readable(uint64_t addr, uint64_t length)
+{
+	uint64_t end = addr + length;
+
+	if (end < addr)
+		return 0;
+	if (addr >= (uint64_t)image_start && end <= (uint64_t)image_end)
+		return 1;
+	return addr >= DIRECTMAP_START && end <= DIRECTMAP_START + 0x100000000ull;
+}
+
+static void print_address(const char *prefix, uint64_t addr)
+{
+	uint64_t offset, size;
+	const char *name = symbol_lookup(addr, &offset, &size);
+
+	if (name)
+		printk(LOG_ERR "%s[<%016lx>] %s+%#lx/%#lx\n", prefix, addr, name, offset, size);
+	else
+		printk(LOG_ERR "%s[<%016lx>] ?\n", prefix, addr);
+}
+
+static void print_stack_trace(uint64_t rbp)
+{
+	printk(LOG_ERR "Stack trace (innermost first):\n");
+	for (int depth = 0; depth < 32 && rbp; depth++) {
+		if ((rbp & 7) || !readable(rbp, 16)) {
+			printk(LOG_ERR "   (frame pointer %#lx is not on a stack we can read)\n", rbp);
+			return;
+		}
+		uint64_t *frame = (uint64_t *)rbp;
+		uint64_t next = frame[0], return_address = frame[1];
+
+		print_address("   ", return_address);
+		if (next <= rbp) /* frames only move up the stack */
+			return;
+		rbp = next;
+	}
+}
+
+static void print_code_bytes(uint64_t rip)
+{
+	char line[160];
+	int n = 0;
+
+	if (!readable(rip - 16, 32)) {
+		printk(LOG_ERR "Code: (not readable at %#lx)\n", rip);
+		return;
+	}
+	const uint8_t *bytes = (const uint8_t *)(rip - 16);
+
+	for (int i = 0; i < 32; i++)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, i == 16 ? "<%02x> " : "%02x ",
+			      bytes[i]);
+	printk(LOG_ERR "Code: %s\n", line);
+}
+
+static void report_fatal_exception(struct cpu_regs *regs)
+{
+	const char *name = exception_names[regs->vector & 31];
+
+	printk(LOG_ERR "\n*** Hypervisor fault on CPU %d: %s, error code %#lx\n", this_cpu_id(),
+	       name, regs->error_code);
+	print_address("RIP: ", regs->rip);
+	printk(LOG_ERR "CS: %04lx  SS: %04lx  RFLAGS: %016lx  RSP: %016lx\n", regs->cs, regs->ss,
+	       regs->rflags, regs->rsp);
+	printk(LOG_ERR "RAX: %016lx  RBX: %016lx  RCX: %016lx\n", regs->rax, regs->rbx, regs->rcx);
+	printk(LOG_ERR "RDX: %016lx  RSI: %016lx  RDI: %016lx\n", regs->rdx, regs->rsi, regs->rdi);
+	printk(LOG_ERR "RBP: %016lx  R8:  %016lx  R9:  %016lx\n", regs->rbp, regs->r8, regs->r9);
+	printk(LOG_ERR "R10: %016lx  R11: %016lx  R12: %016lx\n", regs->r10, regs->r11, regs->r12);
+	printk(LOG_ERR "R13: %016lx  R14: %016lx  R15: %016lx\n", regs->r13, regs->r14, regs->r15);
+	printk(LOG_ERR "CR0: %016lx  CR2: %016lx  CR3: %016lx  CR4: %016lx\n", read_cr0(),
+	       read_cr2(), read_cr3(), read_cr4());
+	print_code_bytes(regs->rip);
+	print_stack_trace(regs->rbp);
+}
+
+void do_interrupt(struct cpu_regs *regs)
+{
+	if (regs->vector >= 32) {
+		irq_handler_t handler = irq_get_handler((unsigned int)regs->vector);
+
+		if (cpus[0] && this_cpu())
+			this_cpu()->interrupts++;
+		if (handler)
+			handler((unsigned int)regs->vector);
+		else
+			printk(LOG_WARNING "unexpected interrupt, vector %lu\n", regs->vector);
+		return;
+	}
+
+	if (regs->vector == 2 && cpu_stop_requested()) /* another CPU is stopping the machine */
+		cpu_stop();
+
+	int me = this_cpu_id();
+	int expected = -1;
+
+	/* One report at a time; a CPU that faults while reporting stops quietly. */
+	if (!__atomic_compare_exchange_n(&fatal_in_progress, &expected, me, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		cpu_stop();
+	report_fatal_exception(regs);
+	machine_fail();
+}
+
+/* Addresses kept in variables so the compiler cannot see, and refuse, what we do on purpose. */
+static volatile uint64_t unmapped_address = 0x10;
+static volatile uint64_t noncanonical_address = 0x8000000000000000ull;
+
+/* debug_fault=KIND: fault on purpose, to show (and test) the fault report. */
+int trigger_debug_fault(const char *kind)
+{
+	if (strcmp(kind, "ud") == 0) {
+		__asm__ volatile("ud2");
+	} else if (strcmp(kind, "pf") == 0) {
+		*(volatile uint64_t *)unmapped_address = 0xdead;
+	} else if (strcmp(kind, "gp") == 0) {
+		*(volatile uint64_t *)noncanonical_address = 0;
+	} else if (strcmp(kind, "de") == 0) {
+		volatile uint64_t zero = 0;
+		__asm__ volatile("divq %1" : : "a"(1ull), "r"(zero), "d"(0ull));
+	} else if (strcmp(kind, "int3") == 0) {
+		__asm__ volatile("int3");
+	} else if (strcmp(kind, "stack") == 0) {
+		/* A broken stack pointer: the #PF cannot be delivered, so a #DF on its IST stack. */
+		__asm__ volatile("movq $0x10, %%rsp; pushq $0" : : : "memory");
+	} else {
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,143 @@
+/*
+ * The hypervisor console. Output goes to every serial port that console= names (COM1 unless
+ * told otherwise) and into a ring of recent output that dom0 will read; input from the serial
+ * line is queued in a small ring by the receive interrupt. Callers serialise output (printk
+ * holds its lock); the input ring has one producer (the interrupt) and one consumer.
+ */
+#include <console.h>
+#include <arch/uart.h>
+#include <string.h>
+#include <stdbool.h>
+
+struct serial_output {
+	const char *name;
+	uint16_t port;
+	uint32_t baud;
+	bool wanted;
+	bool present;
+};
+
+static struct serial_output serial_outputs[] = {
+	{"com1", COM1_PORT, 115200, true, false},
+	{"com2", COM2_PORT, 115200, false, false},
+};
+#define NR_SERIAL (sizeof(serial_outputs) / sizeof(serial_outputs[0]))
+
+static char output_ring[CONSOLE_RING_SIZE];
+static uint64_t output_written; /* bytes ever written; the ring holds the last ones */
+
+static uint8_t input_ring[CONSOLE_INPUT_SIZE];
+static volatile uint32_t input_produced, input_consumed;
+
+void console_init(void)
+{
+	for (unsigned i = 0; i < NR_SERIAL; i++) {
+		struct serial_output *s = &serial_outputs[i];
+
+		s->present = s->wanted && uart_init(s->port, s->baud);
+	}
+}
+
+int console_set_outputs(const char *list)
+{
+	bool wanted[NR_SERIAL] = {false};
+
+	while (*list) {
+		const char *end = strchr(list, ',');
+		size_t length = end ? (size_t)(end - list) : strlen(list);
+		bool known = length == 4 && strncmp(list, "none", 4) == 0;
+
+		for (unsigned i = 0; i < NR_SERIAL; i++) {
+			if (strlen(serial_outputs[i].name) == length &&
+			    strncmp(list, serial_outputs[i].name, length) == 0) {
+				wanted[i] = true;
+				known = true;
+			}
+		}
+		if (!known)
+			return -1;
+		list += length;
+		if (*list == ',')
+			list++;
+	}
+	for (unsigned i = 0; i < NR_SERIAL; i++)
+		serial_outputs[i].wanted = wanted[i];
+	console_init();
+	return 0;
+}
+
+int console_set_com_baud(int port, const char *value)
+{
+	uint32_t baud = 0;
+
+	if (port < 1 || port > (int)NR_SERIAL)
+		return -1;
+	for (; *value >= '0' && *value <= '9'; value++)
+		baud = baud * 10 + (uint32_t)(*value - '0');
+	if (baud < 50 || baud > 115200 || (*value != '\0' && *value != ','))
+		return -1;
+	serial_outputs[port - 1].baud = baud;
+	console_init();
+	return 0;
+}
+
+void console_write(const char *text, size_t length)
+{
+	for (size_t i = 0; i < length; i++) {
+		char c = text[i];
+
+		output_ring[output_written++ % CONSOLE_RING_SIZE] = c;
+		for (unsigned s = 0; s < NR_SERIAL; s++) {
+			if (!serial_outputs[s].present)
+				continue;
+			if (c == '\n')
+				uart_putc(serial_outputs[s].port, '\r');
+			uart_putc(serial_outputs[s].port, c);
+		}
+	}
+}
+
+size_t console_ring_read(char *buffer, size_t size)
+{
+	uint64_t available = output_written < CONSOLE_RING_SIZE ? output_written : CONSOLE_RING_SIZE;
+	uint64_t start = output_written - available;
+	size_t count = available < size ? (size_t)available : size;
+
+	for (size_t i = 0; i < count; i++)
+		buffer[i] = output_ring[(start + i) % CONSOLE_RING_SIZE];
+	return count;
+}
+
+void console_input_receive(void)
+{
+	for (unsigned s = 0; s < NR_SERIAL; s++) {
+		if (!serial_outputs[s].present)
+			continue;
+		for (int c; (c = uart_getc(serial_outputs[s].port)) >= 0;) {
+			/* A full ring drops the newest byte: dom0 reads what came first. */
+			if (input_produced - input_consumed < CONSOLE_INPUT_SIZE) {
+				input_ring[input_produced % CONSOLE_INPUT_SIZE] = (uint8_t)c;
+				__atomic_store_n(&input_produced, input_produced + 1,
+						 __ATOMIC_RELEASE);
+			}
+		}
+	}
+}
+
+int console_input_take(void)
+{
+	if (__atomic_load_n(&input_consumed, __ATOMIC_RELAXED) ==
+	    __atomic_load_n(&input_produced, __ATOMIC_ACQUIRE))
+		return -1;
+	int c = input_ring[input_consumed % CONSOLE_INPUT_SIZE];
+
+	__atomic_store_n(&input_consumed, input_consumed + 1, __ATOMIC_RELEASE);
+	return c;
+}
+
+void console_enable_input_interrupts(void)
+{
+	for (unsigned s = 0; s < NR_SERIAL; s++)
+		if (serial_outputs[s].present)
+			uart_enable_rx_interrupt(serial_outputs[s].port);
+}

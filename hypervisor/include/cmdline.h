@@ -1,0 +1,25 @@
+/*
+ * The hypervisor's command line: options with Xen's names where Xen has one (console=, com1=,
+ * loglvl=, dom0_mem=, maxcpus=, nosmp) and Parvus's own debugging options. Unknown options and
+ * bad values are reported, never silently ignored.
+ */
+#ifndef PARVUS_CMDLINE_H
+#define PARVUS_CMDLINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct boot_options {
+	uint64_t dom0_mem;	 /* bytes; 0 = not given */
+	unsigned int max_cpus;	 /* maxcpus=; 0 = all */
+	bool smp;		 /* false with nosmp */
+	char debug_fault[16];	 /* debug_fault=KIND: fault on purpose at the end of boot */
+	bool debug_exit;	 /* debug_exit: power off (QEMU) when boot is done */
+};
+
+extern struct boot_options boot_options;
+
+/* Apply every option; returns how many were rejected (each already reported). */
+int cmdline_parse(const char *cmdline);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * The hypervisor console: where printk's text goes (the serial ports chosen by console=), a
+ * ring that keeps the most recent output for dom0 to read later, and a ring of input bytes
+ * received from the serial line, kept until dom0 asks for them.
+ */
+#ifndef PARVUS_CONSOLE_H
+#define PARVUS_CONSOLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONSOLE_RING_SIZE 16384 /* recent output, bytes (a power of two) */
+#define CONSOLE_INPUT_SIZE 1024 /* pending input, bytes (a power of two) */
+
+void console_init(void);
+/* Parse console= (a comma-separated list of com1, com2, none). Returns 0 or -1. */
+int console_set_outputs(const char *list);
+/* Serial settings: com1=115200 (only the baud rate is honoured). */
+int console_set_com_baud(int port, const char *value);
+void console_write(const char *text, size_t length);
+/* Copy out the recent output, oldest first; returns the number of bytes copied. */
+size_t console_ring_read(char *buffer, size_t size);
+/* Called from the serial interrupt: queue received bytes. */
+void console_input_receive(void);
+/* Take one byte of pending input, or -1 when there is none. */
+int console_input_take(void);
+void console_enable_input_interrupts(void);
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * The frame table entry: what the hypervisor knows about one machine frame of memory.
+ *
+ * The frame table is an array of struct page_info with one entry per machine frame, indexed by
+ * machine frame number (frame_table[mfn], see page_alloc.h), as in Xen. Every frame is in exactly
+ * one state; the state says which file owns the frame and which other fields mean something.
+ * page_alloc.c moves frames between reserved, free and allocated; heap.c turns allocated frames
+ * into slabs and back. The table costs sizeof(struct page_info) bytes per 4 KiB frame, so the
+ * entry stays small: 24 bytes today, and never above 32.
+ *
+ * Later issues add the owning domain, the frame's type (writable, page table, descriptor table)
+ * and its reference counts here, for validated paging and grant tables.
+ */
+#ifndef PARVUS_PAGE_INFO_H
+#define PARVUS_PAGE_INFO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum page_state {
+	/* Not for allocation: firmware, device memory, holes, the hypervisor image, the frame
+	 * table itself. Zero, so a zeroed frame table starts with every frame reserved. */
+	PAGE_RESERVED = 0,
+	/* Owned by the buddy allocator: part of one free block (see PAGE_FLAG_FREE_HEAD). */
+	PAGE_FREE,
+	/* Handed out by alloc_pages() and not yet given back to free_pages(). */
+	PAGE_ALLOCATED,
+	/* An allocated frame the heap has cut into equal objects of one size class. */
+	PAGE_SLAB,
+};
+
+/* The first frame of a free block; `order` holds the block's size. Only on PAGE_FREE frames. */
+#define PAGE_FLAG_FREE_HEAD 0x01
+/* The first frame of a heap allocation made of whole pages; `heap_bytes` holds its size.
+ * Only on PAGE_ALLOCATED frames. */
+#define PAGE_FLAG_HEAP_BLOCK 0x02
+
+/* In the slab fields: "no object", since 0 is a valid offset inside a page. */
+#define SLAB_NO_OBJECT 0xffff
+
+struct page_info {
+	/*
+	 * Links in a doubly linked list of frames, NULL at either end and when the frame is on no
+	 * list. A free block's head is on the buddy free list of its order; a slab page with free
+	 * objects is on the heap's list for its size class.
+	 */
+	struct page_info *next;
+	struct page_info *prev;
+
+	uint8_t state;      /* enum page_state */
+	uint8_t flags;      /* PAGE_FLAG_* */
+	uint8_t order;      /* free block head: the block is 2^order frames */
+	uint8_t size_class; /* PAGE_SLAB: index into the heap's table of object sizes */
+
+	union {
+		/* PAGE_SLAB: objects in use, and the page offset of the first free object. */
+		struct {
+			uint16_t in_use;
+			uint16_t first_free;
+		} slab;
+		/* PAGE_FLAG_HEAP_BLOCK: bytes the heap's caller asked for. */
+		uint32_t heap_bytes;
+	};
+};
+
+_Static_assert(sizeof(struct page_info) <= 32, "the frame table entry must stay small");
+
+/* The lists above: `head` points at the first frame, or is NULL when the list is empty. */
+static inline void page_list_push(struct page_info **head, struct page_info *pg)
+{
+	pg->prev = NULL;
+	pg->next = *head;
+	if (*head)
+		(*head)->prev = pg;
+	*head = pg;
+}
+
+static inline void page_list_remove(struct page_info **head, struct page_info *pg)
+{
+	if (pg->prev)
+		pg->prev->next = pg->next;
+	else
+		*head = pg->next;
+	if (pg->next)
+		pg->next->prev = pg->prev;
+	pg->next = NULL;
+	pg->prev = NULL;
+}
+
+#endif

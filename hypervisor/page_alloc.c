@@ -1,0 +1,309 @@
+/*
+ * The buddy allocator: every free frame belongs to exactly one free block of 2^order frames,
+ * aligned to its size, and two free "buddies" (the halves of one aligned block of twice the
+ * size) never stay apart: freeing merges them at once. So the free frames are always cut into
+ * the fewest blocks possible, and a request for 2^order frames fails only when no aligned free
+ * run of that size exists.
+ *
+ * Only the head of a free block carries its order and sits on free_lists[order]; every frame
+ * keeps its own state, so a frame freed twice or never allocated is caught however it is
+ * passed in. One spinlock guards it all.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "page_alloc.h"
+#include "spinlock.h"
+
+struct page_info *frame_table;
+unsigned long frame_table_size;
+
+static spinlock_t page_alloc_lock = SPINLOCK_INIT;
+static struct page_info *free_lists[MAX_ORDER + 1]; /* heads of the free blocks, by order */
+static unsigned long free_frames;
+static unsigned long total_frames;
+
+/* Report an internal error. The lock is dropped first so a test that catches the error can go on. */
+__attribute__((noreturn)) static void fail(const char *why)
+{
+	spin_unlock(&page_alloc_lock);
+	page_alloc_panic(why);
+}
+
+/* Does pg point at an entry of the frame table (and not, say, into the middle of one)? */
+static bool page_in_table(const struct page_info *pg)
+{
+	uintptr_t offset = (uintptr_t)pg - (uintptr_t)frame_table;
+
+	return offset < frame_table_size * sizeof(*pg) && offset % sizeof(*pg) == 0;
+}
+
+static bool is_free_head(unsigned long mfn, unsigned int order)
+{
+	const struct page_info *pg = &frame_table[mfn];
+
+	return pg->state == PAGE_FREE && (pg->flags & PAGE_FLAG_FREE_HEAD) && pg->order == order;
+}
+
+/*
+ * Frames mfn .. mfn + 2^order - 1 are PAGE_FREE but on no list yet. Merge them with their buddy
+ * as long as the buddy is a whole free block of the same order, then list the result.
+ */
+static void insert_free_block(unsigned long mfn, unsigned int order)
+{
+	struct page_info *head;
+
+	while (order < MAX_ORDER) {
+		unsigned long buddy = mfn ^ (1UL << order);
+
+		if (buddy >= frame_table_size || !is_free_head(buddy, order))
+			break;
+		page_list_remove(&free_lists[order], &frame_table[buddy]);
+		frame_table[buddy].flags &= ~PAGE_FLAG_FREE_HEAD;
+		mfn &= ~(1UL << order); /* the merged block starts at the lower buddy */
+		order++;
+	}
+
+	head = &frame_table[mfn];
+	head->flags |= PAGE_FLAG_FREE_HEAD;
+	head->order = (uint8_t)order;
+	page_list_push(&free_lists[order], head);
+}
+
+void page_alloc_init(struct page_info *table, unsigned long nr_frames)
+{
+	spin_lock_init(&page_alloc_lock);
+	if (nr_frames)
+		memset(table, 0, nr_frames * sizeof(*table)); /* PAGE_RESERVED is zero */
+	frame_table = table;
+	frame_table_size = nr_frames;
+	for (unsigned int order = 0; order <= MAX_ORDER; order++)
+		free_lists[order] = NULL;
+	free_frames = 0;
+	total_frames = 0;
+}
+
+void page_alloc_add_range(unsigned long first_mfn, unsigned long nr_frames)
+{
+	unsigned long mfn, end;
+
+	if (nr_frames == 0)
+		return;
+
+	spin_lock(&page_alloc_lock);
+	if (first_mfn >= frame_table_size || nr_frames > frame_table_size - first_mfn)
+		fail("page_alloc_add_range: range runs past the frame table");
+	end = first_mfn + nr_frames;
+	for (mfn = first_mfn; mfn < end; mfn++)
+		if (frame_table[mfn].state != PAGE_RESERVED)
+			fail("page_alloc_add_range: frame already given to the allocator");
+
+	for (mfn = first_mfn; mfn < end; mfn++)
+		frame_table[mfn].state = PAGE_FREE;
+	/* Cut the range into aligned blocks; each merges with free neighbours already there. */
+	for (mfn = first_mfn; mfn < end;) {
+		unsigned int order = largest_aligned_order(mfn, end - mfn);
+
+		insert_free_block(mfn, order);
+		mfn += 1UL << order;
+	}
+	free_frames += nr_frames;
+	total_frames += nr_frames;
+	spin_unlock(&page_alloc_lock);
+}
+
+struct page_info *alloc_pages(unsigned int order)
+{
+	struct page_info *pg;
+	unsigned int found;
+	unsigned long mfn;
+
+	if (order > MAX_ORDER)
+		return NULL;
+
+	spin_lock(&page_alloc_lock);
+	for (found = order; found <= MAX_ORDER; found++)
+		if (free_lists[found])
+			break;
+	if (found > MAX_ORDER) {
+		spin_unlock(&page_alloc_lock);
+		return NULL;
+	}
+
+	pg = free_lists[found];
+	page_list_remove(&free_lists[found], pg);
+	pg->flags &= ~PAGE_FLAG_FREE_HEAD;
+	mfn = page_to_mfn(pg);
+
+	/* Too big: keep the lower half, give the upper half back, until the size is right. */
+	while (found > order) {
+		struct page_info *upper;
+
+		found--;
+		upper = &frame_table[mfn + (1UL << found)];
+		upper->flags |= PAGE_FLAG_FREE_HEAD;
+		upper->order = (uint8_t)found;
+		page_list_push(&free_lists[found], upper);
+	}
+
+	for (unsigned long i = 0; i < (1UL << order); i++) {
+		frame_table[mfn + i].state = PAGE_ALLOCATED;
+		frame_table[mfn + i].flags = 0;
+		frame_table[mfn + i].order = 0;
+	}
+	free_frames -= 1UL << order;
+	spin_unlock(&page_alloc_lock);
+	return pg;
+}
+
+void free_pages(struct page_info *pg, unsigned int order)
+{
+	unsigned long mfn, count, i;
+
+	spin_lock(&page_alloc_lock);
+	if (order > MAX_ORDER)
+		fail("free_pages: order above MAX_ORDER");
+	if (!page_in_table(pg))
+		fail("free_pages: not an entry of the frame table");
+	mfn = page_to_mfn(pg);
+	count = 1UL << order;
+	if (mfn & (count - 1))
+		fail("free_pages: block not aligned to its order");
+	if (count > frame_table_size - mfn)
+		fail("free_pages: block runs past the frame table");
+
+	/* Check every frame before changing any, so a caught error leaves the allocator intact. */
+	for (i = 0; i < count; i++) {
+		if (pg[i].state == PAGE_FREE)
+			fail("free_pages: frame is already free (freed twice?)");
+		if (pg[i].state != PAGE_ALLOCATED)
+			fail("free_pages: frame was never allocated");
+	}
+
+	for (i = 0; i < count; i++) {
+		pg[i].state = PAGE_FREE;
+		pg[i].flags = 0;
+	}
+	insert_free_block(mfn, order);
+	free_frames += count;
+	spin_unlock(&page_alloc_lock);
+}
+
+unsigned long page_alloc_free_frames(void)
+{
+	unsigned long n;
+
+	spin_lock(&page_alloc_lock);
+	n = free_frames;
+	spin_unlock(&page_alloc_lock);
+	return n;
+}
+
+unsigned long page_alloc_total_frames(void)
+{
+	unsigned long n;
+
+	spin_lock(&page_alloc_lock);
+	n = total_frames;
+	spin_unlock(&page_alloc_lock);
+	return n;
+}
+
+/* The free lists, from their side: returns the number of blocks and frames they hold. */
+static const char *check_free_lists(unsigned long *blocks, unsigned long *frames)
+{
+	*blocks = 0;
+	*frames = 0;
+	for (unsigned int order = 0; order <= MAX_ORDER; order++) {
+		const struct page_info *prev = NULL;
+
+		for (const struct page_info *pg = free_lists[order]; pg; prev = pg, pg = pg->next) {
+			unsigned long mfn;
+
+			if (!page_in_table(pg))
+				return "free list entry outside the frame table";
+			if (pg->prev != prev)
+				return "free list back link broken";
+			if (pg->state != PAGE_FREE || !(pg->flags & PAGE_FLAG_FREE_HEAD))
+				return "free list entry is not the head of a free block";
+			if (pg->order != order)
+				return "free block on the list of another order";
+			mfn = page_to_mfn(pg);
+			if (mfn & ((1UL << order) - 1))
+				return "free block not aligned to its order";
+			if ((1UL << order) > frame_table_size - mfn)
+				return "free block runs past the frame table";
+			if (++*blocks > frame_table_size)
+				return "free list loops";
+			*frames += 1UL << order;
+		}
+	}
+	return NULL;
+}
+
+/* The frame table, from its side, compared with what the lists and counters say. */
+static const char *check_frame_table(unsigned long listed_blocks, unsigned long listed_frames)
+{
+	unsigned long heads = 0, free = 0, in_use = 0;
+	unsigned long mfn = 0;
+
+	while (mfn < frame_table_size) {
+		const struct page_info *pg = &frame_table[mfn];
+		unsigned long size;
+
+		if (pg->state != PAGE_FREE) {
+			if (pg->state != PAGE_RESERVED && pg->state != PAGE_ALLOCATED &&
+			    pg->state != PAGE_SLAB)
+				return "frame in an unknown state";
+			if (pg->flags & PAGE_FLAG_FREE_HEAD)
+				return "free-block head flag on a frame that is not free";
+			if (pg->state != PAGE_RESERVED)
+				in_use++;
+			mfn++;
+			continue;
+		}
+
+		if (!(pg->flags & PAGE_FLAG_FREE_HEAD))
+			return "free frame outside any free block";
+		if (pg->order > MAX_ORDER)
+			return "free block order above MAX_ORDER";
+		size = 1UL << pg->order;
+		if ((mfn & (size - 1)) || size > frame_table_size - mfn)
+			return "free block misaligned or past the frame table";
+		for (unsigned long i = 1; i < size; i++)
+			if (pg[i].state != PAGE_FREE || (pg[i].flags & PAGE_FLAG_FREE_HEAD))
+				return "free block overlaps another or holds a frame that is not free";
+		if (pg->order < MAX_ORDER) {
+			unsigned long buddy = mfn ^ size;
+
+			if (buddy < frame_table_size && is_free_head(buddy, pg->order))
+				return "two free buddies left unmerged";
+		}
+		heads++;
+		free += size;
+		mfn += size;
+	}
+
+	if (heads != listed_blocks)
+		return "free block missing from the free lists";
+	if (free != listed_frames || free != free_frames)
+		return "free frame count disagrees with the frame table";
+	if (free + in_use != total_frames)
+		return "total frame count disagrees with the frame table";
+	return NULL;
+}
+
+const char *page_alloc_check(void)
+{
+	unsigned long blocks, frames;
+	const char *problem;
+
+	spin_lock(&page_alloc_lock);
+	problem = check_free_lists(&blocks, &frames);
+	if (!problem)
+		problem = check_frame_table(blocks, frames);
+	spin_unlock(&page_alloc_lock);
+	return problem;
+}

@@ -1,0 +1,295 @@
+/*
+ * start_hypervisor: the boot CPU's path from the bootloader to an idle machine, in order.
+ * Console first (so every later step can speak), then what the bootloader told us, the
+ * command line, the CPU, memory, descriptor tables, ACPI, interrupt controllers, time, the
+ * other CPUs, and finally the boot modules (the dom0 kernel, once PV domains exist).
+ */
+#include <acpi.h>
+#include <arch/apic.h>
+#include <arch/cpu_features.h>
+#include <arch/cpu_tables.h>
+#include <arch/uart.h>
+#include <arch/x86.h>
+#include <boot_info.h>
+#include <cmdline.h>
+#include <console.h>
+#include <machine.h>
+#include <memory.h>
+#include <page_alloc.h>
+#include <heap.h>
+#include <percpu.h>
+#include <printk.h>
+#include <smp.h>
+#include <symbols.h>
+#include <time.h>
+#include <timer.h>
+#include <string.h>
+
+#define PARVUS_VERSION "0.1"
+
+int trigger_debug_fault(const char *kind);
+
+static struct boot_info boot_info;
+static struct acpi_info acpi;
+
+void page_alloc_panic(const char *why)
+{
+	panic("frame allocator: %s", why);
+}
+
+void heap_panic(const char *why)
+{
+	panic("heap: %s", why);
+}
+
+static void timer_interrupt(unsigned int vector)
+{
+	(void)vector;
+	lapic_eoi();
+	timer_softirq();
+}
+
+static void wake_interrupt(unsigned int vector)
+{
+	(void)vector;
+	lapic_eoi();
+	flush_tlb_local(); /* page tables may have changed (smp_boot_done) */
+	timer_softirq();   /* another CPU may have changed our timer queue */
+}
+
+static void spurious_interrupt(unsigned int vector)
+{
+	(void)vector; /* no EOI for a spurious interrupt */
+}
+
+static void serial_interrupt(unsigned int vector)
+{
+	(void)vector;
+	console_input_receive();
+	lapic_eoi();
+}
+
+void arch_timer_kick(unsigned int cpu)
+{
+	lapic_send_ipi(cpus[cpu]->apic_id, VECTOR_WAKE);
+}
+
+void cpu_idle_loop(void)
+{
+	for (;;)
+		safe_halt();
+}
+
+/* Skip the image's own name, which Multiboot loaders put first on the command line. */
+static const char *hypervisor_arguments(const struct boot_info *info)
+{
+	const char *cmdline = info->cmdline;
+	size_t first = strcspn(cmdline, " ");
+
+	if (memchr(cmdline, '/', first) || !strcmp(info->bootloader, "qemu")) {
+		if (!memchr(cmdline, '=', first))
+			cmdline += first;
+	}
+	while (*cmdline == ' ')
+		cmdline++;
+	return cmdline;
+}
+
+static void acpi_setup(void)
+{
+	uint64_t rsdp = 0;
+	int error;
+
+	if (boot_info.rsdp_length)
+		error = acpi_parse_rsdp_copy(boot_info.rsdp, boot_info.rsdp_length,
+					     DIRECT_MAP_LIMIT, &acpi);
+	else if ((error = acpi_find_rsdp(&rsdp)) == 0)
+		error = acpi_parse(rsdp, DIRECT_MAP_LIMIT, &acpi);
+	if (error) {
+		printk(LOG_WARNING "ACPI: %s; assuming one CPU and the standard I/O APIC\n",
+		       acpi_error_name(error));
+		memset(&acpi, 0, sizeof(acpi));
+		acpi.lapic_address = 0xfee00000;
+		acpi.cpu_count = 1;
+		acpi.cpus[0] = (struct acpi_cpu){.apic_id = lapic_id(), .enabled = true};
+		acpi.ioapic_count = 1;
+		acpi.ioapics[0] = (struct acpi_ioapic){.id = 0, .address = 0xfec00000};
+		return;
+	}
+	printk(LOG_INFO "ACPI: revision %u, %s; %u CPUs, %u I/O APICs, %u interrupt overrides%s\n",
+	       acpi.rsdp_revision, acpi.used_xsdt ? "XSDT" : "RSDT", acpi.cpu_count,
+	       acpi.ioapic_count, acpi.override_count, acpi.warnings ? " (with warnings)" : "");
+	for (unsigned int i = 0; i < acpi.cpu_count; i++)
+		printk(LOG_INFO "  CPU: APIC id %u%s%s\n", acpi.cpus[i].apic_id,
+		       acpi.cpus[i].enabled ? "" : " (disabled, hot-pluggable)",
+		       acpi.cpus[i].x2apic ? " (x2APIC entry)" : "");
+	for (unsigned int i = 0; i < acpi.ioapic_count; i++)
+		printk(LOG_INFO "  I/O APIC: id %u at %#x, GSIs from %u\n", acpi.ioapics[i].id,
+		       acpi.ioapics[i].address, acpi.ioapics[i].gsi_base);
+	for (unsigned int i = 0; i < acpi.override_count; i++)
+		printk(LOG_INFO "  override: IRQ %u -> GSI %u, flags %#x\n",
+		       acpi.overrides[i].source_irq, acpi.overrides[i].gsi, acpi.overrides[i].flags);
+	if (acpi.hpet_address)
+		printk(LOG_INFO "  HPET at %#lx\n", acpi.hpet_address);
+}
+
+static void interrupts_setup(void)
+{
+	pic_disable();
+	lapic_init(acpi.lapic_address);
+	lapic_enable();
+	for (unsigned int i = 0; i < acpi.ioapic_count; i++)
+		ioapic_add(acpi.ioapics[i].id, acpi.ioapics[i].address, acpi.ioapics[i].gsi_base);
+	irq_set_handler(VECTOR_TIMER, timer_interrupt);
+	irq_set_handler(VECTOR_WAKE, wake_interrupt);
+	irq_set_handler(VECTOR_SPURIOUS, spurious_interrupt);
+	irq_set_handler(VECTOR_IRQ_BASE + COM1_IRQ, serial_interrupt);
+
+	/* COM1's receive interrupt, for the console input ring. */
+	uint16_t flags;
+	uint32_t gsi = acpi_irq_to_gsi(&acpi, COM1_IRQ, &flags);
+	bool level = (flags & ACPI_TRIGGER_MASK) == ACPI_TRIGGER_LEVEL;
+	bool low = (flags & ACPI_POLARITY_MASK) == ACPI_POLARITY_LOW;
+
+	if (ioapic_route(gsi, VECTOR_IRQ_BASE + COM1_IRQ, lapic_id(), level, low) == 0)
+		console_enable_input_interrupts();
+	else
+		printk(LOG_WARNING "serial: no I/O APIC input for GSI %u; console input off\n", gsi);
+}
+
+/* A quick check that one-shot timers fire, in deadline order, close to their deadlines. */
+static volatile unsigned int timers_fired;
+static unsigned int timer_order[3];
+
+static void self_test_timer(void *data)
+{
+	timer_order[timers_fired] = (unsigned int)(uint64_t)data;
+	timers_fired++;
+}
+
+static void timer_self_test(void)
+{
+	static struct timer timers[3];
+	uint64_t start = now_ns(), deadlines[3];
+	/* Armed out of order, to see the queue sort them; with interrupts off, so that a slow
+	 * arming (TCG translating new code) cannot let one fire before the others are queued. */
+	const uint64_t offsets_us[3] = {3000, 1000, 2000};
+
+	local_irq_disable();
+	for (unsigned int i = 0; i < 3; i++) {
+		timer_init(&timers[i], self_test_timer, (void *)(uint64_t)i, 0);
+		deadlines[i] = start + offsets_us[i] * 1000;
+		timer_set(&timers[i], deadlines[i]);
+	}
+	/* Check with interrupts off, then "sti; hlt": a timer firing between the check and the
+	 * halt would otherwise leave us asleep with nothing left to wake us. */
+	while (timers_fired < 3 && now_ns() < start + 1000000000ull) {
+		safe_halt();
+		local_irq_disable();
+	}
+	local_irq_enable();
+	uint64_t end = now_ns();
+
+	if (timers_fired != 3 || timer_order[0] != 1 || timer_order[1] != 2 || timer_order[2] != 0)
+		panic("timer self-test: %u of 3 timers fired, order %u %u %u (expected 1 2 0)",
+		      timers_fired, timer_order[0], timer_order[1], timer_order[2]);
+	printk(LOG_INFO "Timers: 3 one-shot timers fired in deadline order within %lu us\n",
+	       (end - start) / 1000);
+}
+
+static void report_modules(void)
+{
+	if (boot_info.modules_truncated)
+		printk(LOG_WARNING "more than %d boot modules; the rest are ignored\n",
+		       BOOT_MAX_MODULES);
+	for (unsigned int i = 0; i < boot_info.nr_modules; i++) {
+		const struct boot_module *m = &boot_info.modules[i];
+
+		printk(LOG_INFO "Module %u: %#lx-%#lx (%lu KiB) '%s'\n", i + 1, m->start, m->end,
+		       (m->end - m->start) >> 10, m->cmdline);
+	}
+	if (boot_info.nr_modules == 0)
+		printk(LOG_INFO "No dom0 module was given: nothing to run. (Give a PV kernel as the "
+				"first module: -initrd \"kernel args\".)\n");
+	else
+		printk(LOG_INFO "dom0: kernel is module 1%s; starting PV domains is not built yet "
+				"(issue 4)\n",
+		       boot_info.nr_modules > 1 ? ", ramdisk module 2" : "");
+}
+
+void start_hypervisor(uint32_t magic, uint64_t info_phys)
+{
+	const char *error;
+
+	time_mark_boot();
+	console_init();
+	int parse_status = boot_info_parse(magic, info_phys, &boot_info, &error);
+
+	printk(LOG_INFO "Parvus %s: a small Xen-style hypervisor for x86-64\n", PARVUS_VERSION);
+	if (parse_status)
+		panic("boot information: %s (magic %#x)", error, magic);
+	cpu_create(0, 0);
+	idt_init();
+	cpu_activate(cpus[0]);
+	nr_cpus_online = 1;
+
+	const char *arguments = hypervisor_arguments(&boot_info);
+
+	printk(LOG_INFO "Booted by %s (%s); command line: '%s'\n", boot_info.protocol,
+	       boot_info.bootloader[0] ? boot_info.bootloader : "unnamed bootloader", arguments);
+	cmdline_parse(arguments);
+	cpu_features_init();
+	cpu_setup_this();
+	memory_init(&boot_info);
+	printk(LOG_INFO "Symbols: %lu functions in the fault-report table\n", symbol_count());
+
+	acpi_setup();
+	interrupts_setup();
+	cpus[0]->apic_id = lapic_id();
+	time_init();
+	printk_enable_timestamps();
+	printk(LOG_INFO "Time: TSC %lu.%03lu MHz%s, local APIC timer %lu.%03lu MHz, "
+			"measured against the PIT over 10 ms\n",
+	       time_calibration.tsc_hz / 1000000, time_calibration.tsc_hz / 1000 % 1000,
+	       boot_cpu_features.invariant_tsc ? " (invariant)" : "",
+	       time_calibration.apic_timer_hz / 1000000,
+	       time_calibration.apic_timer_hz / 1000 % 1000);
+	local_irq_enable();
+	timer_self_test();
+
+	uint32_t apic_ids[ACPI_MAX_CPUS];
+	unsigned int count = 0;
+
+	for (unsigned int i = 0; i < acpi.cpu_count; i++)
+		if (acpi.cpus[i].enabled)
+			apic_ids[count++] = acpi.cpus[i].apic_id;
+	unsigned int max_cpus = boot_options.max_cpus ? boot_options.max_cpus : MAX_CPUS;
+
+	if (!boot_options.smp)
+		max_cpus = 1;
+	uint64_t smp_start = now_ns();
+	unsigned int online = max_cpus > 1 ? smp_boot(apic_ids, count, max_cpus) : 1;
+
+	smp_boot_done();
+
+	printk(LOG_INFO "All CPUs up: %u of %u online (%lu us to start them)\n", online, count,
+	       (now_ns() - smp_start) / 1000);
+	report_modules();
+
+	if (boot_options.debug_fault[0]) {
+		printk(LOG_INFO "debug_fault=%s: faulting on purpose\n", boot_options.debug_fault);
+		trigger_debug_fault(boot_options.debug_fault);
+		panic("debug_fault=%s did not fault", boot_options.debug_fault);
+	}
+	struct heap_stats heap;
+
+	heap_get_stats(&heap);
+	printk(LOG_INFO "Boot done: %lu KiB free, heap %lu allocations in %lu pages\n",
+	       page_alloc_free_frames() << (PAGE_SHIFT - 10), (unsigned long)heap.live_allocations,
+	       (unsigned long)heap.pages_held);
+	if (boot_options.debug_exit) {
+		printk(LOG_INFO "debug_exit: powering off\n");
+		machine_pass();
+	}
+	cpu_idle_loop();
+}
