@@ -79,6 +79,8 @@ unsigned int smp_boot(const uint32_t *apic_ids, unsigned int count, unsigned int
 	uint32_t self = lapic_id();
 	unsigned int next_id = 1;
 
+	if (count < 2)
+		return nr_cpus_online;
 	copy_trampoline();
 	for (unsigned int i = 0; i < count; i++)
 		if (apic_ids[i] != self)
