@@ -97,6 +97,11 @@ void console_write(const char *text, size_t length)
 	}
 }
 
+size_t console_ring_used(void)
+{
+	return output_written < CONSOLE_RING_SIZE ? (size_t)output_written : CONSOLE_RING_SIZE;
+}
+
 size_t console_ring_read(char *buffer, size_t size)
 {
 	uint64_t available = output_written < CONSOLE_RING_SIZE ? output_written : CONSOLE_RING_SIZE;

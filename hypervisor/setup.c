@@ -17,6 +17,7 @@
 #include <memory.h>
 #include <page_alloc.h>
 #include <heap.h>
+#include <keyhandler.h>
 #include <percpu.h>
 #include <printk.h>
 #include <smp.h>
@@ -76,8 +77,13 @@ void arch_timer_kick(unsigned int cpu)
 
 void cpu_idle_loop(void)
 {
-	for (;;)
+	for (;;) {
+		/* The boot CPU takes the serial interrupt, so it answers debug keys. */
+		if (this_cpu()->id == 0)
+			keyhandler_drain();
+		local_irq_disable();
 		safe_halt();
+	}
 }
 
 /* Skip the image's own name, which Multiboot loaders put first on the command line. */
@@ -197,6 +203,11 @@ static void timer_self_test(void)
 	       (end - start) / 1000);
 }
 
+static void wake_up_nothing(void *data)
+{
+	(void)data; /* the interrupt itself was the point: it ends a halt */
+}
+
 static void report_modules(void)
 {
 	if (boot_info.modules_truncated)
@@ -210,7 +221,7 @@ static void report_modules(void)
 	}
 	if (boot_info.nr_modules == 0)
 		printk(LOG_INFO "No dom0 module was given: nothing to run. (Give a PV kernel as the "
-				"first module: -initrd \"kernel args\".)\n");
+				"first module: -initrd \"kernel args\".) Debug keys: type 'h'.\n");
 	else
 		printk(LOG_INFO "dom0: kernel is module 1%s; starting PV domains is not built yet "
 				"(issue 4)\n",
@@ -232,6 +243,7 @@ void start_hypervisor(uint32_t magic, uint64_t info_phys)
 	idt_init();
 	cpu_activate(cpus[0]);
 	nr_cpus_online = 1;
+	cpus[0]->online = true;
 
 	const char *arguments = hypervisor_arguments(&boot_info);
 
@@ -288,6 +300,20 @@ void start_hypervisor(uint32_t magic, uint64_t info_phys)
 	       page_alloc_free_frames() << (PAGE_SHIFT - 10), (unsigned long)heap.live_allocations,
 	       (unsigned long)heap.pages_held);
 	if (boot_options.debug_exit) {
+		/* Answer keys typed (or piped in by a test) before leaving: wait for 50 ms in
+		 * which nothing arrives. */
+		static struct timer wake_up;
+		uint64_t quiet_since = now_ns();
+
+		timer_init(&wake_up, wake_up_nothing, NULL, 0);
+		while (now_ns() - quiet_since < 50000000ull) {
+			if (keyhandler_drain())
+				quiet_since = now_ns();
+			local_irq_disable();
+			timer_set(&wake_up, quiet_since + 50000000ull); /* or a key, whichever first */
+			safe_halt();
+		}
+		timer_stop(&wake_up);
 		printk(LOG_INFO "debug_exit: powering off\n");
 		machine_pass();
 	}

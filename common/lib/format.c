@@ -25,14 +25,14 @@ enum flag {
 };
 
 enum length {
-	LENGTH_INT,       /* none */
-	LENGTH_CHAR,      /* hh */
-	LENGTH_SHORT,     /* h */
-	LENGTH_LONG,      /* l */
+	LENGTH_INT,	  /* none */
+	LENGTH_CHAR,	  /* hh */
+	LENGTH_SHORT,	  /* h */
+	LENGTH_LONG,	  /* l */
 	LENGTH_LONG_LONG, /* ll */
-	LENGTH_SIZE,      /* z */
-	LENGTH_PTRDIFF,   /* t */
-	LENGTH_INTMAX,    /* j */
+	LENGTH_SIZE,	  /* z */
+	LENGTH_PTRDIFF,	  /* t */
+	LENGTH_INTMAX,	  /* j */
 };
 
 /* One conversion specification: %[flags][width][.precision][length]conversion */

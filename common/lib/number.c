@@ -69,7 +69,10 @@ static struct parsed parse_integer(const char *nptr, const char **end, int base)
 	return result;
 }
 
-/* C's rule for unsigned types: a '-' negates in the type, overflow gives its maximum. */
+/*
+ * C's rule for unsigned types: a '-' negates in the type, overflow gives its maximum. (A
+ * magnitude above max without overflow happens only where unsigned long is narrower than 64 bits.)
+ */
 static unsigned long long to_unsigned(struct parsed p, unsigned long long max)
 {
 	if (p.overflow || p.magnitude > max)
@@ -79,8 +82,11 @@ static unsigned long long to_unsigned(struct parsed p, unsigned long long max)
 
 static long long to_signed(struct parsed p, long long min, long long max)
 {
-	if (!p.negative)
-		return p.overflow || p.magnitude > (unsigned long long)max ? max : (long long)p.magnitude;
+	if (!p.negative) {
+		if (p.overflow || p.magnitude > (unsigned long long)max)
+			return max;
+		return (long long)p.magnitude;
+	}
 	/* Below min saturates; exactly min has no positive counterpart to negate, so return it. */
 	if (p.overflow || p.magnitude >= (unsigned long long)max + 1)
 		return min;

@@ -45,7 +45,7 @@ enum acpi_error {
 /* Bits of acpi_info.warnings: the parse went on, but something was ignored. */
 #define ACPI_WARN_ENTRIES_DROPPED (1U << 0) /* an array below was full */
 #define ACPI_WARN_MADT_MALFORMED (1U << 1)  /* MADT walk stopped at a bad entry length */
-#define ACPI_WARN_TABLE_SKIPPED (1U << 2)   /* a root entry pointed out of range or at a bad table */
+#define ACPI_WARN_TABLE_SKIPPED (1U << 2)   /* a root entry led out of range or to a bad table */
 #define ACPI_WARN_XSDT_FALLBACK (1U << 3)   /* the XSDT was unusable; the RSDT was used instead */
 
 /* MPS INTI flags of interrupt overrides and NMI entries. 0 in a field: "conforms to the bus". */
@@ -65,10 +65,10 @@ enum acpi_error {
 #define ACPI_SPACE_PCI_CONFIG 2
 
 struct acpi_cpu {
-	uint32_t apic_id;       /* local APIC ID, or x2APIC ID for x2apic entries */
+	uint32_t apic_id;	/* local APIC ID, or x2APIC ID for x2apic entries */
 	uint32_t processor_uid; /* matches the Processor/Device objects of the AML namespace */
-	bool enabled;           /* false: not running now, but online-capable (hot-pluggable) */
-	bool x2apic;            /* came from a Processor Local x2APIC entry */
+	bool enabled;		/* false: not running now, but online-capable (hot-pluggable) */
+	bool x2apic;		/* came from a Processor Local x2APIC entry */
 };
 
 struct acpi_ioapic {
@@ -78,10 +78,10 @@ struct acpi_ioapic {
 };
 
 struct acpi_override {
-	uint8_t bus;        /* 0 = ISA, the only bus the specification defines */
+	uint8_t bus;	    /* 0 = ISA, the only bus the specification defines */
 	uint8_t source_irq; /* the ISA IRQ */
-	uint32_t gsi;       /* the GSI it is wired to */
-	uint16_t flags;     /* ACPI_POLARITY_* | ACPI_TRIGGER_* */
+	uint32_t gsi;	    /* the GSI it is wired to */
+	uint16_t flags;	    /* ACPI_POLARITY_* | ACPI_TRIGGER_* */
 };
 
 struct acpi_nmi_source {
@@ -98,13 +98,13 @@ struct acpi_lapic_nmi {
 struct acpi_info {
 	uint8_t rsdp_revision; /* 0: ACPI 1.0; 2 and above: ACPI 2.0 or later */
 	bool used_xsdt;
-	uint32_t tables_found;  /* ACPI_TABLE_* */
+	uint32_t tables_found;	/* ACPI_TABLE_* */
 	uint32_t bad_checksums; /* ACPI_TABLE_*: used even though their checksum is wrong */
-	uint32_t warnings;      /* ACPI_WARN_* */
+	uint32_t warnings;	/* ACPI_WARN_* */
 
 	/* From the MADT. */
 	uint64_t lapic_address; /* the 64-bit override entry wins over the header's field */
-	bool pcat_compat;       /* dual 8259 PICs are present and must be masked */
+	bool pcat_compat;	/* dual 8259 PICs are present and must be masked */
 	unsigned int cpu_count;
 	unsigned int cpus_unusable; /* entries neither enabled nor online-capable: not recorded */
 	struct acpi_cpu cpus[ACPI_MAX_CPUS];
@@ -126,8 +126,8 @@ struct acpi_info {
 	/* From the FADT. */
 	uint16_t sci_irq;
 	uint32_t pm_timer_port; /* I/O port of the ACPI PM timer, 0 if absent */
-	bool pm_timer_32bit;    /* otherwise it is 24 bits wide */
-	uint16_t boot_arch;     /* IA-PC boot architecture flags (legacy devices, 8042, ...) */
+	bool pm_timer_32bit;	/* otherwise it is 24 bits wide */
+	uint16_t boot_arch;	/* IA-PC boot architecture flags (legacy devices, 8042, ...) */
 	bool reset_supported;
 	uint8_t reset_space; /* ACPI_SPACE_* */
 	uint64_t reset_address;

@@ -18,6 +18,8 @@ int console_set_outputs(const char *list);
 /* Serial settings: com1=115200 (only the baud rate is honoured). */
 int console_set_com_baud(int port, const char *value);
 void console_write(const char *text, size_t length);
+/* How many bytes of recent output the ring holds now. */
+size_t console_ring_used(void);
 /* Copy out the recent output, oldest first; returns the number of bytes copied. */
 size_t console_ring_read(char *buffer, size_t size);
 /* Called from the serial interrupt: queue received bytes. */

@@ -255,20 +255,13 @@ int acpi_find_rsdp(uint64_t *rsdp_phys)
 	return 0;
 }
 
-/*
- * Map the table at phys whose signature was already matched, if its length is at least
- * min_length, sane, and in range. On success *length is its length.
- */
-static const void *map_table(uint64_t phys, uint32_t min_length, uint64_t limit, uint32_t *length)
+/* Whether an array holding `count` of `max` entries can take one more; notes it if not. */
+static bool room_for_one(struct acpi_info *out, unsigned int count, unsigned int max)
 {
-	const struct sdt_header *header = map(phys, sizeof(*header), limit);
-
-	if (!header)
-		return NULL;
-	*length = header->length;
-	if (*length < min_length || *length > ACPI_MAX_TABLE_LENGTH)
-		return NULL;
-	return map(phys, *length, limit);
+	if (count < max)
+		return true;
+	out->warnings |= ACPI_WARN_ENTRIES_DROPPED;
+	return false;
 }
 
 static void add_cpu(struct acpi_info *out, uint32_t apic_id, uint32_t uid, uint32_t flags,
@@ -314,20 +307,11 @@ static bool entry_too_short(uint8_t type, uint8_t length)
 	return length < 2;
 }
 
-/* Whether an array holding `count` of `max` entries can take one more; notes it if not. */
-static bool room_for_one(struct acpi_info *out, unsigned int count, unsigned int max)
-{
-	if (count < max)
-		return true;
-	out->warnings |= ACPI_WARN_ENTRIES_DROPPED;
-	return false;
-}
-
 static void add_lapic_nmi(struct acpi_info *out, uint32_t uid, uint16_t flags, uint8_t lint)
 {
 	if (room_for_one(out, out->lapic_nmi_count, ACPI_MAX_LAPIC_NMIS))
 		out->lapic_nmis[out->lapic_nmi_count++] =
-		(struct acpi_lapic_nmi){ .processor_uid = uid, .flags = flags, .lint = lint };
+			(struct acpi_lapic_nmi){.processor_uid = uid, .flags = flags, .lint = lint};
 }
 
 /* Record one MADT entry, already known to be at least madt_entry_min_length(type) long. */
@@ -344,7 +328,8 @@ static void parse_madt_entry(const uint8_t *entry, bool online_capable_defined,
 	case MADT_LOCAL_X2APIC: {
 		const struct madt_local_x2apic *e = (const void *)entry;
 
-		add_cpu(out, e->x2apic_id, e->processor_uid, e->flags, online_capable_defined, true);
+		add_cpu(out, e->x2apic_id, e->processor_uid, e->flags, online_capable_defined,
+			true);
 		break;
 	}
 	case MADT_IOAPIC: {
@@ -352,8 +337,8 @@ static void parse_madt_entry(const uint8_t *entry, bool online_capable_defined,
 
 		if (!room_for_one(out, out->ioapic_count, ACPI_MAX_IOAPICS))
 			break;
-		out->ioapics[out->ioapic_count++] =
-			(struct acpi_ioapic){ .id = e->id, .address = e->address, .gsi_base = e->gsi_base };
+		out->ioapics[out->ioapic_count++] = (struct acpi_ioapic){
+			.id = e->id, .address = e->address, .gsi_base = e->gsi_base};
 		break;
 	}
 	case MADT_INTERRUPT_OVERRIDE: {
@@ -376,7 +361,7 @@ static void parse_madt_entry(const uint8_t *entry, bool online_capable_defined,
 		if (!room_for_one(out, out->nmi_source_count, ACPI_MAX_NMI_SOURCES))
 			break;
 		out->nmi_sources[out->nmi_source_count++] =
-			(struct acpi_nmi_source){ .gsi = e->gsi, .flags = e->flags };
+			(struct acpi_nmi_source){.gsi = e->gsi, .flags = e->flags};
 		break;
 	}
 	case MADT_LOCAL_APIC_NMI: {
@@ -462,7 +447,6 @@ static void parse_fadt(const struct fadt *fadt, uint32_t length, struct acpi_inf
 static void visit_table(uint64_t phys, uint64_t limit, struct acpi_info *out)
 {
 	const struct sdt_header *header;
-	const void *table;
 	uint32_t length, bit, min_length;
 
 	if (phys == 0)
@@ -486,20 +470,20 @@ static void visit_table(uint64_t phys, uint64_t limit, struct acpi_info *out)
 	}
 	if (out->tables_found & bit)
 		return; /* the first of duplicates wins */
-	table = map_table(phys, min_length, limit, &length);
-	if (!table) {
+	length = header->length;
+	if (length < min_length || length > ACPI_MAX_TABLE_LENGTH || !map(phys, length, limit)) {
 		out->warnings |= ACPI_WARN_TABLE_SKIPPED;
 		return;
 	}
-	if (sum_bytes(table, length) != 0)
+	if (sum_bytes(header, length) != 0)
 		out->bad_checksums |= bit;
 	if (bit == ACPI_TABLE_MADT) {
 		out->tables_found |= bit;
-		parse_madt(table, length, out);
+		parse_madt((const struct madt *)header, length, out);
 	} else if (bit == ACPI_TABLE_HPET) {
-		parse_hpet(table, out);
+		parse_hpet((const struct hpet_table *)header, out);
 	} else {
-		parse_fadt(table, length, out);
+		parse_fadt((const struct fadt *)header, length, out);
 	}
 }
 
@@ -541,7 +525,7 @@ int acpi_parse_rsdp_copy(const void *rsdp_copy, size_t len, uint64_t phys_limit,
 	const struct rsdp *rsdp = rsdp_copy;
 	int error;
 
-	*out = (struct acpi_info){ 0 };
+	*out = (struct acpi_info){0};
 	error = check_rsdp(rsdp, len);
 	if (error)
 		return error;
@@ -568,7 +552,7 @@ int acpi_parse(uint64_t rsdp_phys, uint64_t phys_limit, struct acpi_info *out)
 	uint64_t available;
 
 	if (!map(rsdp_phys, RSDP_V1_LENGTH, phys_limit)) {
-		*out = (struct acpi_info){ 0 };
+		*out = (struct acpi_info){0};
 		return ACPI_ERR_OUT_OF_RANGE;
 	}
 	available = phys_limit - rsdp_phys;
@@ -593,22 +577,18 @@ uint32_t acpi_irq_to_gsi(const struct acpi_info *info, unsigned int irq, uint16_
 	return irq;
 }
 
-
+const char *acpi_error_name(int error)
 {
-	switch (error) {
-	case 0:
-		return "success";
-	case ACPI_ERR_NOT_FOUND:
-		return "not found";
-	case ACPI_ERR_BAD_SIGNATURE:
-		return "bad signature";
-	case ACPI_ERR_BAD_CHECKSUM:
-		return "bad checksum";
-	case ACPI_ERR_BAD_LENGTH:
-		return "bad length";
-	case ACPI_ERR_OUT_OF_RANGE:
-		return "outside mapped memory";
-	default:
+	static const char *const names[] = {
+		[0] = "success",
+		[-ACPI_ERR_NOT_FOUND] = "not found",
+		[-ACPI_ERR_BAD_SIGNATURE] = "bad signature",
+		[-ACPI_ERR_BAD_CHECKSUM] = "bad checksum",
+		[-ACPI_ERR_BAD_LENGTH] = "bad length",
+		[-ACPI_ERR_OUT_OF_RANGE] = "outside mapped memory",
+	};
+
+	if (error > 0 || -error >= (int)(sizeof(names) / sizeof(names[0])))
 		return "unknown error";
-	}
+	return names[-error];
 }

@@ -38,7 +38,12 @@ bool uart_init(uint16_t port, uint32_t baud)
 	outb(port + UART_DATA, divisor & 0xff);
 	outb(port + UART_IER, divisor >> 8);
 	outb(port + UART_LCR, LCR_8N1);
-	outb(port + UART_FCR, 0x07); /* enable and clear both FIFOs */
+	/*
+	 * FIFOs stay off. Turning them on empties them, and a byte that had already arrived
+	 * (typed, or piped in by a test) would be lost; without them the UART holds one byte
+	 * and the sender waits (QEMU) or, on hardware, a fast paste can overrun.
+	 */
+	outb(port + UART_FCR, 0x00);
 	outb(port + UART_MCR, MCR_DTR_RTS_OUT2);
 	return true;
 }

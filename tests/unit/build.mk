@@ -1,0 +1,1 @@
+include $(filter-out tests/unit/build.mk,$(wildcard tests/unit/*.mk))
