@@ -22,15 +22,18 @@ HV_OBJECTS = $(patsubst %,$(HV_BUILD)/obj/%.o,$(HV_SOURCES)) \
 
 $(HV_BUILD)/obj/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(HV_CC) $(HV_CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	@$(HV_CC) $(HV_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(HV_BUILD)/obj/%.S.o: %.S
 	@mkdir -p $(dir $@)
-	$(HV_CC) $(HV_CFLAGS) -D__ASSEMBLER__ -MMD -MP -c -o $@ $<
+	@echo "  AS      $<"
+	@$(HV_CC) $(HV_CFLAGS) -D__ASSEMBLER__ -MMD -MP -c -o $@ $<
 
 $(HV_BUILD)/libc/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(HV_CC) $(HV_CFLAGS) $(HV_LIBC_CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $< (libc)"
+	@$(HV_CC) $(HV_CFLAGS) $(HV_LIBC_CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(shell find $(HV_BUILD) -name '*.d' 2>/dev/null)
 

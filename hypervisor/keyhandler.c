@@ -9,7 +9,7 @@
 #include <page_alloc.h>
 #include <percpu.h>
 #include <printk.h>
-#include <time.h>
+#include <system_time.h>
 
 struct key {
 	char key;

@@ -5,7 +5,7 @@
  * itself. Ranges are handled in sorted order and clipped, so an overlapping or unsorted map
  * cannot give the allocator a frame twice.
  */
-#include <memory.h>
+#include <boot_memory.h>
 #include <direct_map.h>
 #include <page_alloc.h>
 #include <heap.h>

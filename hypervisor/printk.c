@@ -8,7 +8,7 @@
 #include <spinlock.h>
 #include <stdio.h>
 #include <stdbool.h>
-#include <time.h>
+#include <system_time.h>
 #include <machine.h>
 #include <percpu.h>
 

@@ -14,7 +14,7 @@
 #include <cmdline.h>
 #include <console.h>
 #include <machine.h>
-#include <memory.h>
+#include <boot_memory.h>
 #include <page_alloc.h>
 #include <heap.h>
 #include <keyhandler.h>
@@ -22,7 +22,7 @@
 #include <printk.h>
 #include <smp.h>
 #include <symbols.h>
-#include <time.h>
+#include <system_time.h>
 #include <timer.h>
 #include <string.h>
 

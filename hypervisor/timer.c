@@ -6,7 +6,7 @@
  */
 #include <timer.h>
 #include <percpu.h>
-#include <time.h>
+#include <system_time.h>
 #include <arch/x86.h>
 #include <stddef.h>
 

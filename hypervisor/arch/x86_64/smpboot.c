@@ -12,7 +12,7 @@
 #include <printk.h>
 #include <smp.h>
 #include <string.h>
-#include <time.h>
+#include <system_time.h>
 
 #define TRAMPOLINE_PHYS 0x8000
 #define START_TIMEOUT_US 200000

@@ -4,7 +4,7 @@
  * is the clock: nanoseconds = ((tsc - boot_tsc) shifted by ns_shift) * ns_mul >> 32, the same
  * scaling formula that Xen gives PV guests in vcpu_time_info.
  */
-#include <time.h>
+#include <system_time.h>
 #include <arch/apic.h>
 #include <arch/x86.h>
 #include <printk.h>

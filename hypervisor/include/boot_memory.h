@@ -3,8 +3,8 @@
  * hypervisor image, the boot modules and low memory, place the frame table, and hand the
  * rest to the frame allocator.
  */
-#ifndef PARVUS_MEMORY_H
-#define PARVUS_MEMORY_H
+#ifndef PARVUS_BOOT_MEMORY_H
+#define PARVUS_BOOT_MEMORY_H
 
 #include <boot_info.h>
 

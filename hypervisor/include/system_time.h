@@ -2,8 +2,8 @@
  * System time: nanoseconds since boot, counted by the TSC once time_init() has measured its
  * frequency against the PIT. Before that, now_ns() returns 0.
  */
-#ifndef PARVUS_TIME_H
-#define PARVUS_TIME_H
+#ifndef PARVUS_SYSTEM_TIME_H
+#define PARVUS_SYSTEM_TIME_H
 
 #include <stdint.h>
 
