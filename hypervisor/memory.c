@@ -3,7 +3,8 @@
  * the first megabyte (firmware data, the CPU start-up trampoline), the hypervisor image, the
  * boot modules (dom0's kernel and ramdisk, kept for the domain builder) and the frame table
  * itself. Ranges are handled in sorted order and clipped, so an overlapping or unsorted map
- * cannot give the allocator a frame twice.
+ * cannot give the allocator a frame twice. RAM below 4 GiB is already mapped by the boot page
+ * tables; RAM above is mapped (direct_map_extend) with frames from below, then freed too.
  */
 #include <boot_memory.h>
 #include <direct_map.h>
@@ -24,6 +25,7 @@ extern const char image_start[], image_bss_end[];
 static struct range excluded[MAX_EXCLUDED];
 static unsigned int nr_excluded;
 static uint64_t frames_added;
+static uint64_t page_table_frames; /* taken back from the allocator to map RAM above 4 GiB */
 
 static uint64_t align_down(uint64_t value, uint64_t to)
 {
@@ -54,8 +56,8 @@ static unsigned int usable_ranges(const struct boot_info *info, struct range *ou
 
 		if (r->type != MEMORY_USABLE || end <= start)
 			continue;
-		if (end > DIRECT_MAP_LIMIT)
-			end = DIRECT_MAP_LIMIT;
+		if (end > DIRECT_MAP_MAX)
+			end = DIRECT_MAP_MAX;
 		if (end <= start)
 			continue;
 		out[n++] = (struct range){start, end};
@@ -112,11 +114,13 @@ static bool overlaps_excluded(uint64_t start, uint64_t end)
 	return false;
 }
 
-/* The lowest page-aligned place of `size` bytes in usable RAM that nothing else claims. */
+/* The lowest page-aligned place of `size` bytes in usable RAM below 4 GiB (mapped since boot)
+ * that nothing else claims. */
 static uint64_t find_space(const struct range *usable, unsigned int n, uint64_t size)
 {
 	for (unsigned int i = 0; i < n; i++) {
-		for (uint64_t at = usable[i].start; at + size <= usable[i].end; at += PAGE_SIZE) {
+		for (uint64_t at = usable[i].start;
+		     at + size <= usable[i].end && at + size <= DIRECT_MAP_LIMIT; at += PAGE_SIZE) {
 			if (!overlaps_excluded(at, at + size))
 				return at;
 		}
@@ -135,15 +139,15 @@ void memory_init(const struct boot_info *info)
 
 		printk(LOG_INFO "  %016lx - %016lx  %s\n", r->start, r->start + r->length,
 		       memory_type_name(r->type));
-		if (r->type == MEMORY_USABLE && r->start + r->length > DIRECT_MAP_LIMIT)
+		if (r->type == MEMORY_USABLE && r->start + r->length > DIRECT_MAP_MAX)
 			ignored += r->start + r->length -
-				   (r->start > DIRECT_MAP_LIMIT ? r->start : DIRECT_MAP_LIMIT);
+				   (r->start > DIRECT_MAP_MAX ? r->start : DIRECT_MAP_MAX);
 	}
 	if (info->regions_truncated)
 		printk(LOG_WARNING "memory map: more than %d entries; the rest are ignored\n",
 		       BOOT_MAX_REGIONS);
 	if (ignored)
-		printk(LOG_WARNING "memory: %lu MiB of RAM above 4 GiB is not used yet\n",
+		printk(LOG_WARNING "memory: %lu MiB of RAM above 512 GiB is not used\n",
 		       ignored >> 20);
 
 	unsigned int n = usable_ranges(info, usable);
@@ -156,7 +160,7 @@ void memory_init(const struct boot_info *info)
 		}
 	}
 	if (total == 0)
-		panic("the memory map lists no usable RAM below 4 GiB");
+		panic("the memory map lists no usable RAM");
 
 	exclude(0, LOW_MEMORY_END);
 	exclude((uint64_t)image_start - IMAGE_VIRT_OFFSET, (uint64_t)image_bss_end - IMAGE_VIRT_OFFSET);
@@ -171,8 +175,39 @@ void memory_init(const struct boot_info *info)
 		panic("no room for the frame table (%lu KiB)", table_bytes >> 10);
 	exclude(table_phys, table_phys + table_bytes);
 	page_alloc_init(phys_to_virt(table_phys), nr_frames);
-	for (unsigned int i = 0; i < n; i++)
-		add_free(usable[i].start, usable[i].end);
+	for (unsigned int i = 0; i < n; i++) /* the part below 4 GiB: mapped since boot */
+		if (usable[i].start < DIRECT_MAP_LIMIT)
+			add_free(usable[i].start, usable[i].end < DIRECT_MAP_LIMIT
+							  ? usable[i].end
+							  : DIRECT_MAP_LIMIT);
+
+	uint64_t high = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t start = usable[i].start > DIRECT_MAP_LIMIT ? usable[i].start
+								   : DIRECT_MAP_LIMIT;
+
+		if (usable[i].end <= DIRECT_MAP_LIMIT || usable[i].end <= start)
+			continue;
+		int tables = direct_map_extend(start, usable[i].end);
+
+		if (tables < 0) {
+			printk(LOG_WARNING "memory: cannot map %#lx-%#lx; left unused\n", start,
+			       usable[i].end);
+			continue;
+		}
+		page_table_frames += (uint64_t)tables;
+		add_free(start, usable[i].end);
+		high += usable[i].end - start;
+	}
+	if (high) {
+		/* Prove the new mappings: write and read back the last frame of RAM. */
+		volatile uint64_t *last = phys_to_virt(highest - 8);
+
+		*last = 0x5061727675732121ull;
+		BUG_ON(*last != 0x5061727675732121ull);
+		printk(LOG_INFO "Memory: %lu MiB above 4 GiB mapped at the direct map\n", high >> 20);
+	}
 	heap_init();
 
 	uint64_t image_bytes = (uint64_t)(image_bss_end - image_start);
@@ -184,5 +219,5 @@ void memory_init(const struct boot_info *info)
 			"frame table %lu KiB (%lu frames); %lu KiB free\n",
 	       total >> 10, image_bytes >> 10, module_bytes >> 10, table_bytes >> 10, nr_frames,
 	       (uint64_t)page_alloc_free_frames() << (PAGE_SHIFT - 10));
-	BUG_ON(page_alloc_free_frames() != frames_added);
+	BUG_ON(page_alloc_free_frames() + page_table_frames != frames_added);
 }
