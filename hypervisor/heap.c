@@ -5,8 +5,8 @@
  * header (live or free, the size asked for, the free-list link) and the caller gets the bytes
  * after it. The page's frame table entry says it is a slab, of which class, how many slots are
  * in use and where the first free one is; heap_free() finds it through virt_to_mfn(). A slab
- * with a free slot is on its class's list; a slab whose last object is freed goes straight back
- * to the frame allocator. Requests above HEAP_SMALL_MAX get the fewest whole pages that hold
+ * with a free slot is on its class's list; a slab whose last object is freed goes straight
+ * back to the frame allocator. Requests above HEAP_SMALL_MAX get the fewest whole pages that hold
  * them, with the size kept in the first page's frame table entry.
  */
 #include <stdbool.h>
@@ -22,8 +22,8 @@
 #define OBJECT_FREE 0x46524545u /* "FREE" */
 
 struct object_header {
-	uint32_t magic;     /* OBJECT_LIVE or OBJECT_FREE; anything else: overwritten */
-	uint32_t size;      /* live: the bytes the caller asked for */
+	uint32_t magic;	    /* OBJECT_LIVE or OBJECT_FREE; anything else: overwritten */
+	uint32_t size;	    /* live: the bytes the caller asked for */
 	uint16_t next_free; /* free: page offset of the next free slot, or SLAB_NO_OBJECT */
 	uint16_t unused[3];
 };
@@ -35,12 +35,14 @@ _Static_assert(sizeof(struct object_header) == HEAP_ALIGN, "the header keeps obj
  * page, for n = 128, 85, 64, 42, 32, 21, 16, 12, 10, 8, 6, 5, 4, 3, 2: little is wasted at the
  * end of a page, and no class is more than about 1.5 times the one before it.
  */
-static const uint16_t slot_sizes[] = {32,  48,  64,  96,  128,  192,  256, 336,
-				      400, 512, 672, 816, 1024, 1360, 2048};
+static const uint16_t slot_sizes[] = {
+	32, 48, 64, 96, 128, 192, 256, 336, 400, 512, 672, 816, 1024, 1360, 2048, /* bytes */
+};
 #define NR_SIZE_CLASSES (sizeof(slot_sizes) / sizeof(slot_sizes[0]))
 
 _Static_assert(2048 - sizeof(struct object_header) == HEAP_SMALL_MAX,
 	       "HEAP_SMALL_MAX is what the biggest slot holds");
+_Static_assert(PAGE_SIZE / 32 <= UINT8_MAX, "a slab's object count fits page_info's in_use");
 
 static spinlock_t heap_lock = SPINLOCK_INIT;
 static struct page_info *partial_slabs[NR_SIZE_CLASSES]; /* slabs with a free slot, by class */
@@ -56,18 +58,18 @@ __attribute__((noreturn)) static void fail(const char *why)
 void heap_init(void)
 {
 	spin_lock_init(&heap_lock);
-	for (unsigned int class = 0; class < NR_SIZE_CLASSES; class++)
-		partial_slabs[class] = NULL;
+	for (unsigned int i = 0; i < NR_SIZE_CLASSES; i++)
+		partial_slabs[i] = NULL;
 	memset(&stats, 0, sizeof(stats));
 }
 
 static unsigned int size_class_for(size_t size)
 {
-	unsigned int class = 0;
+	unsigned int size_class = 0;
 
-	while (slot_sizes[class] - sizeof(struct object_header) < size)
-		class++;
-	return class;
+	while (slot_sizes[size_class] - sizeof(struct object_header) < size)
+		size_class++;
+	return size_class;
 }
 
 static struct object_header *slot_at(const struct page_info *pg, unsigned int offset)
@@ -75,17 +77,17 @@ static struct object_header *slot_at(const struct page_info *pg, unsigned int of
 	return (struct object_header *)((char *)page_to_virt(pg) + offset);
 }
 
-/* A fresh page made into a slab of this class, every slot free and chained in address order. */
-static struct page_info *new_slab(unsigned int class)
+/* A fresh page made into a slab of this class: every slot free, chained in address order. */
+static struct page_info *new_slab(unsigned int size_class)
 {
-	unsigned int slot = slot_sizes[class];
+	unsigned int slot = slot_sizes[size_class];
 	unsigned int slots = PAGE_SIZE / slot;
 	struct page_info *pg = alloc_pages(0);
 
 	if (!pg)
 		return NULL;
-	pg->state = PAGE_SLAB;
-	pg->size_class = (uint8_t)class;
+	pg->use = PAGE_USE_SLAB;
+	pg->slab.size_class = (uint8_t)size_class;
 	pg->slab.in_use = 0;
 	pg->slab.first_free = 0;
 	for (unsigned int i = 0; i < slots; i++) {
@@ -100,28 +102,28 @@ static struct page_info *new_slab(unsigned int class)
 
 static void *slab_alloc(size_t size)
 {
-	unsigned int class = size_class_for(size);
+	unsigned int size_class = size_class_for(size);
 	struct object_header *header;
 	struct page_info *pg;
 
 	spin_lock(&heap_lock);
-	pg = partial_slabs[class];
+	pg = partial_slabs[size_class];
 	if (!pg) {
-		pg = new_slab(class);
+		pg = new_slab(size_class);
 		if (!pg) {
 			spin_unlock(&heap_lock);
 			return NULL;
 		}
-		page_list_push(&partial_slabs[class], pg);
+		page_list_push(&partial_slabs[size_class], pg);
 	}
 
 	header = slot_at(pg, pg->slab.first_free);
 	if (header->magic != OBJECT_FREE)
-		fail("heap_alloc: free slot header overwritten (overflow of the object before it?)");
+		fail("heap_alloc: free slot header overwritten (overflow from the slot before?)");
 	pg->slab.first_free = header->next_free;
 	pg->slab.in_use++;
 	if (pg->slab.first_free == SLAB_NO_OBJECT)
-		page_list_remove(&partial_slabs[class], pg); /* full now */
+		page_list_remove(&partial_slabs[size_class], pg); /* full now */
 
 	header->magic = OBJECT_LIVE;
 	header->size = (uint32_t)size;
@@ -159,7 +161,7 @@ static void *block_alloc(size_t size)
 	free_frame_run(page_to_mfn(pg) + pages, (1UL << order) - pages);
 
 	spin_lock(&heap_lock);
-	pg->flags |= PAGE_FLAG_HEAP_BLOCK;
+	pg->use = PAGE_USE_HEAP_BLOCK;
 	pg->heap_bytes = (uint32_t)size;
 	stats.live_allocations++;
 	stats.live_bytes += size;
@@ -193,9 +195,9 @@ static void slab_free(struct page_info *pg, uintptr_t offset)
 	struct object_header *header;
 	bool was_full;
 
-	if (pg->size_class >= NR_SIZE_CLASSES)
+	if (pg->slab.size_class >= NR_SIZE_CLASSES)
 		fail("heap_free: slab page with a bad size class");
-	slot = slot_sizes[pg->size_class];
+	slot = slot_sizes[pg->slab.size_class];
 	if (offset < sizeof(*header) || (offset - sizeof(*header)) % slot != 0 ||
 	    (offset - sizeof(*header)) / slot >= PAGE_SIZE / slot)
 		fail("heap_free: pointer into a slab but not at the start of an object");
@@ -218,14 +220,13 @@ static void slab_free(struct page_info *pg, uintptr_t offset)
 	if (pg->slab.in_use == 0) {
 		/* Empty: back to the frame allocator (heap lock before allocator lock). */
 		if (!was_full)
-			page_list_remove(&partial_slabs[pg->size_class], pg);
-		pg->state = PAGE_ALLOCATED;
-		pg->size_class = 0;
-		pg->slab.first_free = 0;
+			page_list_remove(&partial_slabs[pg->slab.size_class], pg);
+		pg->use = PAGE_USE_NONE;
+		pg->heap_bytes = 0; /* clears the slab fields too */
 		stats.pages_held--;
 		free_pages(pg, 0);
 	} else if (was_full) {
-		page_list_push(&partial_slabs[pg->size_class], pg);
+		page_list_push(&partial_slabs[pg->slab.size_class], pg);
 	}
 	spin_unlock(&heap_lock);
 }
@@ -239,7 +240,7 @@ static void block_free(struct page_info *pg)
 	stats.live_bytes -= pg->heap_bytes;
 	stats.pages_held -= pages;
 	/* Cleared under the lock, so a second heap_free() of this block is caught. */
-	pg->flags &= ~PAGE_FLAG_HEAP_BLOCK;
+	pg->use = PAGE_USE_NONE;
 	pg->heap_bytes = 0;
 	spin_unlock(&heap_lock);
 	free_frame_run(page_to_mfn(pg), pages);
@@ -262,9 +263,10 @@ void heap_free(void *p)
 	offset = (uintptr_t)p - (uintptr_t)page_to_virt(pg);
 
 	spin_lock(&heap_lock);
-	if (pg->state == PAGE_SLAB)
+	/* Only `use` is read: the frame allocator's fields are not the heap's to look at. */
+	if (pg->use == PAGE_USE_SLAB)
 		slab_free(pg, offset);
-	else if (pg->state == PAGE_ALLOCATED && (pg->flags & PAGE_FLAG_HEAP_BLOCK) && offset == 0)
+	else if (pg->use == PAGE_USE_HEAP_BLOCK && offset == 0)
 		block_free(pg);
 	else
 		fail("heap_free: pointer not from the heap, or freed already");

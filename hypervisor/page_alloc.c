@@ -25,7 +25,7 @@ static struct page_info *free_lists[MAX_ORDER + 1]; /* heads of the free blocks,
 static unsigned long free_frames;
 static unsigned long total_frames;
 
-/* Report an internal error. The lock is dropped first so a test that catches the error can go on. */
+/* Report an internal error, dropping the lock first so a test that catches it can go on. */
 __attribute__((noreturn)) static void fail(const char *why)
 {
 	spin_unlock(&page_alloc_lock);
@@ -62,6 +62,7 @@ static void insert_free_block(unsigned long mfn, unsigned int order)
 			break;
 		page_list_remove(&free_lists[order], &frame_table[buddy]);
 		frame_table[buddy].flags &= ~PAGE_FLAG_FREE_HEAD;
+		frame_table[buddy].order = 0;
 		mfn &= ~(1UL << order); /* the merged block starts at the lower buddy */
 		order++;
 	}
@@ -180,6 +181,8 @@ void free_pages(struct page_info *pg, unsigned int order)
 			fail("free_pages: frame is already free (freed twice?)");
 		if (pg[i].state != PAGE_ALLOCATED)
 			fail("free_pages: frame was never allocated");
+		if (pg[i].use != PAGE_USE_NONE)
+			fail("free_pages: frame still in use (a heap slab or block?)");
 	}
 
 	for (i = 0; i < count; i++) {
@@ -211,56 +214,29 @@ unsigned long page_alloc_total_frames(void)
 	return n;
 }
 
-/* The free lists, from their side: returns the number of blocks and frames they hold. */
-static const char *check_free_lists(unsigned long *blocks, unsigned long *frames)
+/*
+ * The frame table, walked from frame 0: every free frame must lie in exactly one well-formed
+ * free block. Counts the blocks, the free frames and the allocated frames.
+ */
+static const char *check_frame_table(unsigned long *heads, unsigned long *free,
+				     unsigned long *allocated)
 {
-	*blocks = 0;
-	*frames = 0;
-	for (unsigned int order = 0; order <= MAX_ORDER; order++) {
-		const struct page_info *prev = NULL;
-
-		for (const struct page_info *pg = free_lists[order]; pg; prev = pg, pg = pg->next) {
-			unsigned long mfn;
-
-			if (!page_in_table(pg))
-				return "free list entry outside the frame table";
-			if (pg->prev != prev)
-				return "free list back link broken";
-			if (pg->state != PAGE_FREE || !(pg->flags & PAGE_FLAG_FREE_HEAD))
-				return "free list entry is not the head of a free block";
-			if (pg->order != order)
-				return "free block on the list of another order";
-			mfn = page_to_mfn(pg);
-			if (mfn & ((1UL << order) - 1))
-				return "free block not aligned to its order";
-			if ((1UL << order) > frame_table_size - mfn)
-				return "free block runs past the frame table";
-			if (++*blocks > frame_table_size)
-				return "free list loops";
-			*frames += 1UL << order;
-		}
-	}
-	return NULL;
-}
-
-/* The frame table, from its side, compared with what the lists and counters say. */
-static const char *check_frame_table(unsigned long listed_blocks, unsigned long listed_frames)
-{
-	unsigned long heads = 0, free = 0, in_use = 0;
 	unsigned long mfn = 0;
 
+	*heads = *free = *allocated = 0;
 	while (mfn < frame_table_size) {
 		const struct page_info *pg = &frame_table[mfn];
 		unsigned long size;
 
+		if (pg->state != PAGE_ALLOCATED && pg->use != PAGE_USE_NONE)
+			return "frame not allocated yet marked in use";
 		if (pg->state != PAGE_FREE) {
-			if (pg->state != PAGE_RESERVED && pg->state != PAGE_ALLOCATED &&
-			    pg->state != PAGE_SLAB)
+			if (pg->state != PAGE_RESERVED && pg->state != PAGE_ALLOCATED)
 				return "frame in an unknown state";
 			if (pg->flags & PAGE_FLAG_FREE_HEAD)
 				return "free-block head flag on a frame that is not free";
-			if (pg->state != PAGE_RESERVED)
-				in_use++;
+			if (pg->state == PAGE_ALLOCATED)
+				++*allocated;
 			mfn++;
 			continue;
 		}
@@ -273,37 +249,63 @@ static const char *check_frame_table(unsigned long listed_blocks, unsigned long 
 		if ((mfn & (size - 1)) || size > frame_table_size - mfn)
 			return "free block misaligned or past the frame table";
 		for (unsigned long i = 1; i < size; i++)
-			if (pg[i].state != PAGE_FREE || (pg[i].flags & PAGE_FLAG_FREE_HEAD))
-				return "free block overlaps another or holds a frame that is not free";
+			if (pg[i].state != PAGE_FREE || (pg[i].flags & PAGE_FLAG_FREE_HEAD) ||
+			    pg[i].use != PAGE_USE_NONE)
+				return "free block overlaps another or holds a non-free frame";
 		if (pg->order < MAX_ORDER) {
 			unsigned long buddy = mfn ^ size;
 
 			if (buddy < frame_table_size && is_free_head(buddy, pg->order))
 				return "two free buddies left unmerged";
 		}
-		heads++;
-		free += size;
+		++*heads;
+		*free += size;
 		mfn += size;
 	}
+	return NULL;
+}
 
-	if (heads != listed_blocks)
-		return "free block missing from the free lists";
-	if (free != listed_frames || free != free_frames)
-		return "free frame count disagrees with the frame table";
-	if (free + in_use != total_frames)
-		return "total frame count disagrees with the frame table";
+/* The free lists: every entry a free block head of the list's order. Counts blocks and frames. */
+static const char *check_free_lists(unsigned long *blocks, unsigned long *frames)
+{
+	*blocks = *frames = 0;
+	for (unsigned int order = 0; order <= MAX_ORDER; order++) {
+		const struct page_info *prev = NULL;
+
+		for (const struct page_info *pg = free_lists[order]; pg; prev = pg, pg = pg->next) {
+			if (!page_in_table(pg))
+				return "free list entry outside the frame table";
+			if (pg->prev != prev)
+				return "free list back link broken";
+			if (pg->state != PAGE_FREE || !(pg->flags & PAGE_FLAG_FREE_HEAD))
+				return "free list entry is not the head of a free block";
+			if (pg->order != order)
+				return "free block on the list of another order";
+			if (++*blocks > frame_table_size)
+				return "free list loops";
+			*frames += 1UL << order;
+		}
+	}
 	return NULL;
 }
 
 const char *page_alloc_check(void)
 {
-	unsigned long blocks, frames;
+	unsigned long heads, free, allocated, listed_blocks, listed_frames;
 	const char *problem;
 
 	spin_lock(&page_alloc_lock);
-	problem = check_free_lists(&blocks, &frames);
+	problem = check_frame_table(&heads, &free, &allocated);
 	if (!problem)
-		problem = check_frame_table(blocks, frames);
+		problem = check_free_lists(&listed_blocks, &listed_frames);
+	/* Each listed entry is a head the walk found well formed: equal counts mean all are listed.
+	 */
+	if (!problem && (heads != listed_blocks || free != listed_frames))
+		problem = "free block missing from the free lists, or listed twice";
+	if (!problem && free != free_frames)
+		problem = "free frame counter disagrees with the frame table";
+	if (!problem && free + allocated != total_frames)
+		problem = "total frame counter disagrees with the frame table";
 	spin_unlock(&page_alloc_lock);
 	return problem;
 }

@@ -20,8 +20,8 @@
 
 struct heap_stats {
 	unsigned long live_allocations; /* made and not yet freed */
-	unsigned long live_bytes;       /* bytes asked for by those allocations */
-	unsigned long pages_held;       /* frames the heap has from the frame allocator */
+	unsigned long live_bytes;	/* bytes asked for by those allocations */
+	unsigned long pages_held;	/* frames the heap has from the frame allocator */
 };
 
 void heap_init(void);

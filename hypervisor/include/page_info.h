@@ -2,11 +2,13 @@
  * The frame table entry: what the hypervisor knows about one machine frame of memory.
  *
  * The frame table is an array of struct page_info with one entry per machine frame, indexed by
- * machine frame number (frame_table[mfn], see page_alloc.h), as in Xen. Every frame is in exactly
- * one state; the state says which file owns the frame and which other fields mean something.
- * page_alloc.c moves frames between reserved, free and allocated; heap.c turns allocated frames
- * into slabs and back. The table costs sizeof(struct page_info) bytes per 4 KiB frame, so the
- * entry stays small: 24 bytes today, and never above 32.
+ * machine frame number (frame_table[mfn], see page_alloc.h), as in Xen. Two parties write to an
+ * entry, never the same field: page_alloc.c owns `state`, `flags` and `order`, and changes them
+ * only under its lock; whoever holds an allocated frame owns `use` and the fields it selects
+ * (today only heap.c, for slabs and whole-page blocks). So the allocator can look at a
+ * neighbouring frame, to merge buddies, while another CPU's heap works on that frame. The table
+ * costs sizeof(struct page_info) bytes per 4 KiB frame, so the entry stays small: 24 bytes today,
+ * and never above 32.
  *
  * Later issues add the owning domain, the frame's type (writable, page table, descriptor table)
  * and its reference counts here, for validated paging and grant tables.
@@ -17,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Where a frame stands with the frame allocator. */
 enum page_state {
 	/* Not for allocation: firmware, device memory, holes, the hypervisor image, the frame
 	 * table itself. Zero, so a zeroed frame table starts with every frame reserved. */
@@ -25,15 +28,19 @@ enum page_state {
 	PAGE_FREE,
 	/* Handed out by alloc_pages() and not yet given back to free_pages(). */
 	PAGE_ALLOCATED,
-	/* An allocated frame the heap has cut into equal objects of one size class. */
-	PAGE_SLAB,
 };
 
 /* The first frame of a free block; `order` holds the block's size. Only on PAGE_FREE frames. */
 #define PAGE_FLAG_FREE_HEAD 0x01
-/* The first frame of a heap allocation made of whole pages; `heap_bytes` holds its size.
- * Only on PAGE_ALLOCATED frames. */
-#define PAGE_FLAG_HEAP_BLOCK 0x02
+
+/* What the holder of a PAGE_ALLOCATED frame made of it; PAGE_USE_NONE again before freeing. */
+enum page_use {
+	PAGE_USE_NONE = 0,
+	/* A heap slab: the page is cut into equal objects of one size class (the `slab` fields). */
+	PAGE_USE_SLAB,
+	/* The first frame of a heap allocation made of whole pages (`heap_bytes`). */
+	PAGE_USE_HEAP_BLOCK,
+};
 
 /* In the slab fields: "no object", since 0 is a valid offset inside a page. */
 #define SLAB_NO_OBJECT 0xffff
@@ -47,18 +54,21 @@ struct page_info {
 	struct page_info *next;
 	struct page_info *prev;
 
-	uint8_t state;      /* enum page_state */
-	uint8_t flags;      /* PAGE_FLAG_* */
-	uint8_t order;      /* free block head: the block is 2^order frames */
-	uint8_t size_class; /* PAGE_SLAB: index into the heap's table of object sizes */
+	/* The frame allocator's fields. */
+	uint8_t state; /* enum page_state */
+	uint8_t flags; /* PAGE_FLAG_FREE_HEAD */
+	uint8_t order; /* free block head: the block is 2^order frames; 0 on other frames */
 
+	/* The holder's fields. */
+	uint8_t use; /* enum page_use */
 	union {
-		/* PAGE_SLAB: objects in use, and the page offset of the first free object. */
+		/* PAGE_USE_SLAB: which size class, objects in use, offset of the first free one. */
 		struct {
-			uint16_t in_use;
+			uint8_t size_class;
+			uint8_t in_use;
 			uint16_t first_free;
 		} slab;
-		/* PAGE_FLAG_HEAP_BLOCK: bytes the heap's caller asked for. */
+		/* PAGE_USE_HEAP_BLOCK: bytes the heap's caller asked for. */
 		uint32_t heap_bytes;
 	};
 };
