@@ -11,7 +11,7 @@ HV_CC := gcc
 HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdinc \
 	-isystem $(shell $(HV_CC) -print-file-name=include) \
 	-Ihypervisor/include -Ihypervisor/arch/x86_64/include -Icommon/include/libc -Icommon/include \
-	-fpie -mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
+	-include hypervisor/include/compiler.h -fpie -mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing -fcf-protection=none
 HV_LIBC_CFLAGS = $(or $(LIBC_CFLAGS),-fno-builtin -fno-tree-loop-distribute-patterns)
 
@@ -20,17 +20,18 @@ HV_LIBC_SOURCES = $(or $(LIBC_SOURCES),$(wildcard common/lib/*.c))
 HV_OBJECTS = $(patsubst %,$(HV_BUILD)/obj/%.o,$(HV_SOURCES)) \
 	$(patsubst %,$(HV_BUILD)/libc/%.o,$(HV_LIBC_SOURCES))
 
-$(HV_BUILD)/obj/%.c.o: %.c
+# Objects are rebuilt when the flags change (this file) too.
+$(HV_BUILD)/obj/%.c.o: %.c hypervisor/build.mk
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(HV_CC) $(HV_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(HV_BUILD)/obj/%.S.o: %.S
+$(HV_BUILD)/obj/%.S.o: %.S hypervisor/build.mk
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	@$(HV_CC) $(HV_CFLAGS) -D__ASSEMBLER__ -MMD -MP -c -o $@ $<
 
-$(HV_BUILD)/libc/%.c.o: %.c
+$(HV_BUILD)/libc/%.c.o: %.c hypervisor/build.mk
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (libc)"
 	@$(HV_CC) $(HV_CFLAGS) $(HV_LIBC_CFLAGS) -MMD -MP -c -o $@ $<

@@ -129,6 +129,12 @@ void console_input_receive(void)
 	}
 }
 
+bool console_input_pending(void)
+{
+	return __atomic_load_n(&input_consumed, __ATOMIC_RELAXED) !=
+	       __atomic_load_n(&input_produced, __ATOMIC_ACQUIRE);
+}
+
 int console_input_take(void)
 {
 	if (__atomic_load_n(&input_consumed, __ATOMIC_RELAXED) ==

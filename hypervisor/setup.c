@@ -163,6 +163,35 @@ static void interrupts_setup(void)
 		printk(LOG_WARNING "serial: no I/O APIC input for GSI %u; console input off\n", gsi);
 }
 
+static void wake_up_nothing(void *data)
+{
+	(void)data; /* the interrupt itself was the point: it ends a halt */
+}
+
+/*
+ * Sleep on this CPU until done() says so or timeout_ns pass; true when done. done() is checked
+ * with interrupts off before each "sti; hlt", so a wake-up between the check and the halt is
+ * not lost; whoever makes done() true must interrupt us (a timer here, or an IPI), and a timer
+ * at the deadline makes sure the timeout itself wakes us.
+ */
+static bool wait_for(bool (*done)(void), uint64_t timeout_ns)
+{
+	static struct timer deadline_timer;
+	uint64_t deadline = now_ns() + timeout_ns;
+	bool result;
+
+	timer_init(&deadline_timer, wake_up_nothing, NULL, this_cpu()->id);
+	timer_set(&deadline_timer, deadline);
+	local_irq_disable();
+	while (!(result = done()) && now_ns() < deadline) {
+		safe_halt();
+		local_irq_disable();
+	}
+	local_irq_enable();
+	timer_stop(&deadline_timer);
+	return result;
+}
+
 /* A quick check that one-shot timers fire, in deadline order, close to their deadlines. */
 static volatile unsigned int timers_fired;
 static unsigned int timer_order[3];
@@ -171,6 +200,11 @@ static void self_test_timer(void *data)
 {
 	timer_order[timers_fired] = (unsigned int)(uint64_t)data;
 	timers_fired++;
+}
+
+static bool three_timers_fired(void)
+{
+	return timers_fired == 3;
 }
 
 static void timer_self_test(void)
@@ -187,13 +221,7 @@ static void timer_self_test(void)
 		deadlines[i] = start + offsets_us[i] * 1000;
 		timer_set(&timers[i], deadlines[i]);
 	}
-	/* Check with interrupts off, then "sti; hlt": a timer firing between the check and the
-	 * halt would otherwise leave us asleep with nothing left to wake us. */
-	while (timers_fired < 3 && now_ns() < start + 1000000000ull) {
-		safe_halt();
-		local_irq_disable();
-	}
-	local_irq_enable();
+	wait_for(three_timers_fired, 1000000000ull);
 	uint64_t end = now_ns();
 
 	if (timers_fired != 3 || timer_order[0] != 1 || timer_order[1] != 2 || timer_order[2] != 0)
@@ -203,9 +231,44 @@ static void timer_self_test(void)
 	       (end - start) / 1000);
 }
 
-static void wake_up_nothing(void *data)
+/* Every CPU's own local APIC timer, armed from the boot CPU (which kicks the others). */
+static volatile unsigned int cpus_with_timer_fired;
+
+static void count_cpu_timer(void *data)
 {
-	(void)data; /* the interrupt itself was the point: it ends a halt */
+	unsigned int expected_cpu = (unsigned int)(uint64_t)data;
+
+	if (this_cpu()->id == expected_cpu)
+		__atomic_add_fetch(&cpus_with_timer_fired, 1, __ATOMIC_SEQ_CST);
+	if (expected_cpu != 0)
+		arch_timer_kick(0); /* the boot CPU sleeps until every CPU has counted */
+}
+
+static unsigned int timers_armed_on_cpus;
+
+static bool every_cpu_timer_fired(void)
+{
+	return cpus_with_timer_fired == timers_armed_on_cpus;
+}
+
+static void timer_test_all_cpus(void)
+{
+	static struct timer timers[MAX_CPUS];
+	unsigned int armed = 0;
+	uint64_t start = now_ns();
+
+	for (unsigned int id = 0; id < MAX_CPUS; id++) {
+		if (!cpus[id] || !cpus[id]->online)
+			continue;
+		timer_init(&timers[id], count_cpu_timer, (void *)(uint64_t)id, id);
+		timer_set(&timers[id], start + 1000000);
+		armed++;
+	}
+	timers_armed_on_cpus = armed;
+	if (!wait_for(every_cpu_timer_fired, 1000000000ull))
+		panic("timer test: %u of %u CPUs ran their own timer", cpus_with_timer_fired, armed);
+	printk(LOG_INFO "Timers: a one-shot timer fired on each of the %u CPUs, on that CPU\n",
+	       armed);
 }
 
 static void report_modules(void)
@@ -283,6 +346,7 @@ void start_hypervisor(uint32_t magic, uint64_t info_phys)
 	unsigned int online = max_cpus > 1 ? smp_boot(apic_ids, count, max_cpus) : 1;
 
 	smp_boot_done();
+	timer_test_all_cpus();
 
 	printk(LOG_INFO "All CPUs up: %u of %u online (%lu us to start them)\n", online, count,
 	       (now_ns() - smp_start) / 1000);
@@ -302,18 +366,9 @@ void start_hypervisor(uint32_t magic, uint64_t info_phys)
 	if (boot_options.debug_exit) {
 		/* Answer keys typed (or piped in by a test) before leaving: wait for 50 ms in
 		 * which nothing arrives. */
-		static struct timer wake_up;
-		uint64_t quiet_since = now_ns();
-
-		timer_init(&wake_up, wake_up_nothing, NULL, 0);
-		while (now_ns() - quiet_since < 50000000ull) {
-			if (keyhandler_drain())
-				quiet_since = now_ns();
-			local_irq_disable();
-			timer_set(&wake_up, quiet_since + 50000000ull); /* or a key, whichever first */
-			safe_halt();
-		}
-		timer_stop(&wake_up);
+		keyhandler_drain();
+		while (wait_for(console_input_pending, 50000000ull))
+			keyhandler_drain();
 		printk(LOG_INFO "debug_exit: powering off\n");
 		machine_pass();
 	}

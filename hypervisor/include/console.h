@@ -6,6 +6,7 @@
 #ifndef PARVUS_CONSOLE_H
 #define PARVUS_CONSOLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,7 @@ size_t console_ring_used(void);
 size_t console_ring_read(char *buffer, size_t size);
 /* Called from the serial interrupt: queue received bytes. */
 void console_input_receive(void);
+bool console_input_pending(void);
 /* Take one byte of pending input, or -1 when there is none. */
 int console_input_take(void);
 void console_enable_input_interrupts(void);
