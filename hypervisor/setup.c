@@ -9,6 +9,7 @@
 #include <arch/cpu_features.h>
 #include <arch/cpu_tables.h>
 #include <arch/uart.h>
+#include <arch/uaccess.h>
 #include <arch/x86.h>
 #include <boot_info.h>
 #include <cmdline.h>
@@ -271,6 +272,27 @@ static void timer_test_all_cpus(void)
 	       armed);
 }
 
+/*
+ * Guest-memory copies must fail cleanly: from an unmapped low address (after the identity map
+ * is gone), from an unmapped upper-half address, and refused for the hypervisor's own range.
+ */
+static void uaccess_self_test(void)
+{
+	uint64_t value = 0x1234;
+	const uint64_t unmapped[] = {0x1000, 0xffffffff80000000ull};
+
+	for (unsigned int i = 0; i < 2; i++)
+		if (copy_from_guest_raw(&value, unmapped[i], sizeof(value)) != sizeof(value) ||
+		    copy_to_guest_raw(unmapped[i], &value, sizeof(value)) != sizeof(value))
+			panic("uaccess: a copy at unmapped %#lx did not fail", unmapped[i]);
+	if (copy_from_guest_raw(&value, DIRECTMAP_START, sizeof(value)) != sizeof(value))
+		panic("uaccess: a copy from the hypervisor's range was not refused");
+	if (value != 0x1234)
+		panic("uaccess: a failed copy changed its target");
+	printk(LOG_INFO "Guest access: faults on unmapped addresses are caught; the hypervisor's "
+			"range is refused\n");
+}
+
 static void report_modules(void)
 {
 	if (boot_info.modules_truncated)
@@ -347,6 +369,7 @@ void start_hypervisor(uint32_t magic, uint64_t info_phys)
 
 	smp_boot_done();
 	timer_test_all_cpus();
+	uaccess_self_test();
 
 	printk(LOG_INFO "All CPUs up: %u of %u online (%lu us to start them)\n", online, count,
 	       (now_ns() - smp_start) / 1000);

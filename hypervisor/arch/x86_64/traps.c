@@ -9,6 +9,7 @@
 #include <arch/cpu_tables.h>
 #include <arch/apic.h>
 #include <arch/x86.h>
+#include <arch/uaccess.h>
 #include <direct_map.h>
 #include <machine.h>
 #include <percpu.h>
@@ -128,6 +129,14 @@ void do_interrupt(struct cpu_regs *regs)
 
 	if (regs->vector == 2 && cpu_stop_requested()) /* another CPU is stopping the machine */
 		cpu_stop();
+
+	/* A fault on a listed guest-memory access: resume at its fixup (the copy fails). */
+	uint64_t fixup = regs->vector == 14 ? exception_fixup(regs->rip) : 0;
+
+	if (fixup) {
+		regs->rip = fixup;
+		return;
+	}
 
 	int me = this_cpu_id();
 	int expected = -1;
