@@ -8,6 +8,10 @@
 #include <arch/uart.h>
 #include <string.h>
 #include <stdbool.h>
+#include <hypercall.h>
+#include <arch/uaccess.h>
+#include <public/xen.h>
+#include <public/errno.h>
 
 struct serial_output {
 	const char *name;
@@ -151,4 +155,43 @@ void console_enable_input_interrupts(void)
 	for (unsigned s = 0; s < NR_SERIAL; s++)
 		if (serial_outputs[s].present)
 			uart_enable_rx_interrupt(serial_outputs[s].port);
+}
+
+/*
+ * console_io: the hypervisor console as a guest sees it. CONSOLEIO_write prints the guest's
+ * bytes (copied in pieces, so any length is fine and a bad pointer stops the write with
+ * -EFAULT); CONSOLEIO_read takes pending input, up to count bytes.
+ */
+long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer, uint64_t unused4,
+		   uint64_t unused5)
+{
+	char piece[128];
+
+	(void)unused4, (void)unused5;
+	switch (cmd) {
+	case CONSOLEIO_write:
+		for (uint64_t done = 0; done < count;) {
+			size_t n = count - done < sizeof(piece) ? (size_t)(count - done)
+								 : sizeof(piece);
+
+			if (copy_from_guest_raw(piece, buffer + done, n))
+				return -XEN_EFAULT;
+			console_write(piece, n);
+			done += n;
+		}
+		return 0;
+	case CONSOLEIO_read: {
+		uint64_t done = 0;
+
+		for (int c; done < count && (c = console_input_take()) >= 0; done++) {
+			char byte = (char)c;
+
+			if (copy_to_guest_raw(buffer + done, &byte, 1))
+				return -XEN_EFAULT;
+		}
+		return (long)done;
+	}
+	default:
+		return -XEN_ENOSYS;
+	}
 }

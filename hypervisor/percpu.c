@@ -16,6 +16,14 @@ unsigned int nr_cpus_online;
 static struct cpu boot_cpu;
 static uint64_t boot_gdt_table[GDT_ENTRIES] __attribute__((aligned(4096)));
 static uint8_t boot_ist_stacks[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(4096)));
+static uint8_t boot_entry_stack[CPU_STACK_SIZE] __attribute__((aligned(4096)));
+
+_Static_assert(__builtin_offsetof(struct cpu, entry_stack_top) == CPU_OFFSET_ENTRY_STACK_TOP,
+	       "entry.S expects the entry stack top here");
+_Static_assert(__builtin_offsetof(struct cpu, guest_rsp_scratch) == CPU_OFFSET_GUEST_RSP_SCRATCH,
+	       "entry.S expects the guest rsp scratch slot here");
+_Static_assert(__builtin_offsetof(struct cpu, host_context_rsp) == CPU_OFFSET_HOST_CONTEXT_RSP,
+	       "entry.S expects the saved host context here");
 extern uint8_t boot_stack[];
 
 int this_cpu_id(void)
@@ -54,17 +62,21 @@ struct cpu *cpu_create(unsigned int id, uint32_t apic_id)
 	if (id == 0) {
 		cpu = &boot_cpu;
 		cpu->stack = boot_stack;
+		cpu->entry_stack = boot_entry_stack;
 		gdt = boot_gdt_table;
 		for (int i = 0; i < IST_COUNT; i++)
 			cpu->ist_stacks[i] = boot_ist_stacks[i];
 	} else {
 		cpu = alloc_zeroed_pages(order_for(sizeof(struct cpu)));
 		gdt = alloc_zeroed_pages(order_for(GDT_ENTRIES * sizeof(uint64_t)));
-		if (cpu)
+		if (cpu) {
 			cpu->stack = alloc_zeroed_pages(order_for(CPU_STACK_SIZE));
+			cpu->entry_stack = alloc_zeroed_pages(order_for(CPU_STACK_SIZE));
+		}
 		for (int i = 0; cpu && i < IST_COUNT; i++)
 			cpu->ist_stacks[i] = alloc_zeroed_pages(order_for(IST_STACK_SIZE));
-		if (!cpu || !gdt || !cpu->stack || !cpu->ist_stacks[IST_COUNT - 1])
+		if (!cpu || !gdt || !cpu->stack || !cpu->entry_stack ||
+		    !cpu->ist_stacks[IST_COUNT - 1])
 			return NULL; /* out of memory this early: the CPU stays offline */
 	}
 	cpu->self = cpu;
@@ -73,7 +85,8 @@ struct cpu *cpu_create(unsigned int id, uint32_t apic_id)
 	spin_lock_init(&cpu->timers.lock);
 	for (int i = 0; i < IST_COUNT; i++)
 		ist_tops[i] = cpu->ist_stacks[i] + IST_STACK_SIZE;
-	cpu_tables_init(&cpu->tables, gdt, ist_tops);
+	cpu->entry_stack_top = (uint64_t)cpu->entry_stack + CPU_STACK_SIZE;
+	cpu_tables_init(&cpu->tables, gdt, ist_tops, cpu->entry_stack_top);
 	cpus[id] = cpu;
 	return cpu;
 }

@@ -30,6 +30,7 @@
 #define PARVUS_VERSION "0.1"
 
 int trigger_debug_fault(const char *kind);
+void guest_self_test(void);
 
 static struct boot_info boot_info;
 static struct acpi_info acpi;
@@ -369,10 +370,11 @@ void start_hypervisor(uint32_t magic, uint64_t info_phys)
 
 	smp_boot_done();
 	timer_test_all_cpus();
-	uaccess_self_test();
 
 	printk(LOG_INFO "All CPUs up: %u of %u online (%lu us to start them)\n", online, count,
 	       (now_ns() - smp_start) / 1000);
+	uaccess_self_test();
+	guest_self_test();
 	report_modules();
 
 	if (boot_options.debug_fault[0]) {

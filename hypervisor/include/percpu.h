@@ -16,16 +16,26 @@
 #define IST_STACK_SIZE 8192
 
 struct cpu {
-	struct cpu *self; /* %gs:0 */
+	struct cpu *self;	     /* %gs:0 */
+	uint64_t entry_stack_top;    /* %gs:8: where entries from a guest land (TSS rsp0, SYSCALL) */
+	uint64_t guest_rsp_scratch;  /* %gs:16: the guest's rsp while SYSCALL switches stacks */
+	uint64_t host_context_rsp;   /* %gs:24: the hypervisor context that guest_run() saved */
 	unsigned int id;
 	uint32_t apic_id;
 	volatile bool online;
 	uint8_t *stack;	/* CPU_STACK_SIZE bytes; the CPU runs on its top */
+	uint8_t *entry_stack; /* CPU_STACK_SIZE bytes for entries from guests */
 	uint8_t *ist_stacks[IST_COUNT];
 	struct cpu_tables tables; /* GDT, TSS */
 	struct timer_queue timers;
 	uint64_t interrupts; /* interrupts taken, for the curious */
+	struct vcpu *current; /* the guest vCPU this CPU runs, if any */
 };
+
+/* entry.S reaches these fields through %gs. */
+#define CPU_OFFSET_ENTRY_STACK_TOP 8
+#define CPU_OFFSET_GUEST_RSP_SCRATCH 16
+#define CPU_OFFSET_HOST_CONTEXT_RSP 24
 
 extern struct cpu *cpus[MAX_CPUS];
 extern unsigned int nr_cpus_online;

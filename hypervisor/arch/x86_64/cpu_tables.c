@@ -10,6 +10,13 @@
 #include <arch/x86.h>
 #include <printk.h>
 #include <string.h>
+#include <public/xen.h>
+
+_Static_assert(GDT_HYPERVISOR_FIRST == FIRST_RESERVED_GDT_ENTRY,
+	       "the guest part of the GDT must end where Xen's ABI says");
+_Static_assert(GUEST_RING3_CS64 == FLAT_RING3_CS64 && GUEST_RING3_CS32 == FLAT_RING3_CS32 &&
+		       GUEST_RING3_DS == FLAT_RING3_DS32 && GUEST_RING3_DS == FLAT_RING3_SS64,
+	       "guest selectors must be Xen's");
 
 struct idt_entry {
 	uint16_t offset_low;
@@ -42,7 +49,8 @@ static unsigned int gdt_index(uint16_t selector)
 	return selector >> 3;
 }
 
-void cpu_tables_init(struct cpu_tables *tables, uint64_t *gdt, uint8_t *const ist_tops[IST_COUNT])
+void cpu_tables_init(struct cpu_tables *tables, uint64_t *gdt, uint8_t *const ist_tops[IST_COUNT],
+		     uint64_t rsp0)
 {
 	memset(gdt, 0, GDT_ENTRIES * sizeof(uint64_t));
 	gdt[gdt_index(HYPERVISOR_CS)] = DESC_CODE64(0);
@@ -55,6 +63,7 @@ void cpu_tables_init(struct cpu_tables *tables, uint64_t *gdt, uint8_t *const is
 	memset(&tables->tss, 0, sizeof(tables->tss));
 	for (int i = 0; i < IST_COUNT; i++)
 		tables->tss.ist[i] = (uint64_t)ist_tops[i];
+	tables->tss.rsp[0] = rsp0;
 	tables->tss.iomap_base = sizeof(tables->tss); /* no I/O bitmap: ring 3 gets no ports */
 
 	/* The TSS descriptor takes two slots: type 9 (available 64-bit TSS), present. */

@@ -2,9 +2,19 @@
  * Interrupt and exception entry. Each of the 256 vectors has a small stub that makes the stack
  * look the same for all of them (an error code, real or zero, and the vector number), then
  * common code saves every general register into a struct cpu_regs (include/arch/regs.h) and
- * calls do_interrupt(regs). Only the hypervisor runs on these CPUs so far, so no segment or
- * GS swapping is needed yet; guest entry will add it.
+ * calls do_interrupt(regs).
+ *
+ * Guests run in ring 3. While the hypervisor runs, the GS base is its per-CPU area and
+ * MSR_KERNEL_GS_BASE holds the guest's; while a guest runs it is the other way round. So every
+ * entry from ring 3 (an interrupt whose saved CS has RPL 3, or SYSCALL) starts with swapgs and
+ * every return to ring 3 ends with one. Entries from a guest land on the CPU's entry stack
+ * (TSS rsp0 for interrupts; SYSCALL switches by hand), never on the stack the hypervisor's own
+ * code was using when it entered the guest (guest_run).
  */
+#include "arch/cpu_tables.h"
+
+#define CPU_REGS_WORDS 22 /* struct cpu_regs */
+#define VECTOR_SYSCALL 0x100
 #define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || \
 			   (v) == 29 || (v) == 30)
 
@@ -12,7 +22,10 @@
 	.align 16
 interrupt_common:
 	cld
-	push	%rax
+	testb	$3, 24(%rsp)			/* saved CS: from ring 3? */
+	jz	1f
+	swapgs
+1:	push	%rax
 	push	%rbx
 	push	%rcx
 	push	%rdx
@@ -49,7 +62,10 @@ interrupt_common:
 	pop	%rcx
 	pop	%rbx
 	pop	%rax
-	add	$16, %rsp			/* vector and error code */
+	testb	$3, 24(%rsp)			/* back to ring 3? */
+	jz	2f
+	swapgs
+2:	add	$16, %rsp			/* vector and error code */
 	iretq
 
 	.altmacro
@@ -85,11 +101,98 @@ interrupt_stubs:
 	.noaltmacro
 
 /*
- * SYSCALL lands here (MSR_LSTAR). Hypercalls from PV guests will enter this way (issue 4);
- * until guests exist nothing may execute SYSCALL, so arriving here is a bug: fault, and the
- * fault report names this address.
+ * SYSCALL from a guest (hypercalls from its kernel, system calls from its user programs).
+ * The CPU saved RIP in rcx and RFLAGS in r11 and switched to ring 0 with interrupts off
+ * (MSR_SYSCALL_MASK), but left the guest's stack: we switch to the entry stack, lay out the
+ * same struct cpu_regs an interrupt would, and call do_guest_syscall(regs).
  */
 	.text
 	.globl syscall_entry
 syscall_entry:
-	ud2
+	swapgs
+	mov	%rsp, %gs:16			/* guest_rsp_scratch */
+	mov	%gs:8, %rsp			/* entry_stack_top */
+	push	$GUEST_RING3_DS			/* ss */
+	push	%gs:16				/* rsp */
+	push	%r11				/* rflags */
+	push	$GUEST_RING3_CS64		/* cs */
+	push	%rcx				/* rip */
+	push	$0				/* error code */
+	push	$VECTOR_SYSCALL
+	push	%rax
+	push	%rbx
+	push	%rcx
+	push	%rdx
+	push	%rsi
+	push	%rdi
+	push	%rbp
+	push	%r8
+	push	%r9
+	push	%r10
+	push	%r11
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	mov	%rsp, %rdi
+	push	17 * 8(%rsp)
+	push	%rbp
+	mov	%rsp, %rbp
+	call	do_guest_syscall
+	add	$16, %rsp
+	jmp	guest_return
+
+/* Return to a guest: rsp points at a struct cpu_regs on the entry stack. */
+guest_return:
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%r11
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rbp
+	pop	%rdi
+	pop	%rsi
+	pop	%rdx
+	pop	%rcx
+	pop	%rbx
+	pop	%rax
+	add	$16, %rsp
+	swapgs
+	iretq
+
+/*
+ * uint64_t guest_run(const struct cpu_regs *frame): enter a guest with these registers (CR3
+ * and MSR_KERNEL_GS_BASE already set by the caller). It returns only when something running
+ * on the entry stack calls guest_exit(value): the hypervisor context saved here resumes and
+ * guest_run returns that value.
+ */
+	.globl guest_run, guest_exit
+guest_run:
+	push	%rbp
+	push	%rbx
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	mov	%rsp, %gs:24			/* host_context_rsp */
+	mov	%gs:8, %rsp
+	sub	$(CPU_REGS_WORDS * 8), %rsp
+	mov	%rdi, %rsi
+	mov	%rsp, %rdi
+	mov	$CPU_REGS_WORDS, %ecx
+	rep movsq
+	jmp	guest_return
+
+guest_exit:
+	mov	%gs:24, %rsp
+	mov	%rdi, %rax
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%rbx
+	pop	%rbp
+	ret

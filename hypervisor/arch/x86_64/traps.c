@@ -10,6 +10,8 @@
 #include <arch/apic.h>
 #include <arch/x86.h>
 #include <arch/uaccess.h>
+#include <domain.h>
+#include <hypercall.h>
 #include <direct_map.h>
 #include <machine.h>
 #include <percpu.h>
@@ -113,6 +115,31 @@ static void report_fatal_exception(struct cpu_regs *regs)
 	print_stack_trace(regs->rbp);
 }
 
+/* SYSCALL from a guest's kernel is a hypercall (user-mode system calls: issue 4). */
+void do_guest_syscall(struct cpu_regs *regs)
+{
+	struct vcpu *v = current_vcpu();
+
+	v->regs = *regs;
+	regs->rax = (uint64_t)hypercall_dispatch(regs->rax, regs->rdi, regs->rsi, regs->rdx,
+						 regs->r10, regs->r8);
+}
+
+/* An exception in a guest. Until trap bouncing exists, the domain is crashed with a report. */
+static void guest_exception(struct cpu_regs *regs)
+{
+	struct vcpu *v = current_vcpu();
+	char why[160];
+
+	v->regs = *regs;
+	int n = snprintf(why, sizeof(why), "%s at rip %#lx, error code %#lx",
+			 exception_names[regs->vector], regs->rip, regs->error_code);
+
+	if (regs->vector == 14)
+		snprintf(why + n, sizeof(why) - (size_t)n, ", address %#lx", read_cr2());
+	domain_crash(v->domain, why);
+}
+
 void do_interrupt(struct cpu_regs *regs)
 {
 	if (regs->vector >= 32) {
@@ -129,6 +156,10 @@ void do_interrupt(struct cpu_regs *regs)
 
 	if (regs->vector == 2 && cpu_stop_requested()) /* another CPU is stopping the machine */
 		cpu_stop();
+	if ((regs->cs & 3) == 3 && current_vcpu()) {
+		guest_exception(regs);
+		return;
+	}
 
 	/* A fault on a listed guest-memory access: resume at its fixup (the copy fails). */
 	uint64_t fixup = regs->vector == 14 ? exception_fixup(regs->rip) : 0;

@@ -1,18 +1,16 @@
 /*
  * The x86-64 descriptor tables: each CPU's GDT and TSS, and the IDT that all CPUs share.
  *
- * The GDT keeps Xen's layout: entries below FIRST_RESERVED_GDT_ENTRY (14 pages) belong to the
+ * The GDT keeps Xen's layout: entries below GDT_HYPERVISOR_FIRST (14 pages) belong to the
  * guest that runs on the CPU (set_gdt, later), and the hypervisor's own descriptors sit above,
  * so the selectors that PV guests know (FLAT_RING3_CS64 = 0xe033 ...) mean the same here.
  */
 #ifndef PARVUS_ARCH_CPU_TABLES_H
 #define PARVUS_ARCH_CPU_TABLES_H
 
-#include <stdint.h>
-
-#define FIRST_RESERVED_GDT_PAGE 14
-#define FIRST_RESERVED_GDT_ENTRY (FIRST_RESERVED_GDT_PAGE * 512)
-#define GDT_ENTRIES (FIRST_RESERVED_GDT_ENTRY + 12)
+#define GDT_GUEST_PAGES 14
+#define GDT_HYPERVISOR_FIRST (GDT_GUEST_PAGES * 512)
+#define GDT_ENTRIES (GDT_HYPERVISOR_FIRST + 12)
 
 #define HYPERVISOR_CS 0xe008   /* ring 0, 64-bit code; SYSCALL loads it */
 #define HYPERVISOR_DS 0xe010   /* ring 0, flat data; SYSCALL loads it as SS */
@@ -29,6 +27,9 @@
 #define IST_MACHINE_CHECK 3
 #define IST_COUNT 3
 
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
 struct tss64 {
 	uint32_t reserved0;
 	uint64_t rsp[3];
@@ -44,8 +45,10 @@ struct cpu_tables {
 	struct tss64 tss __attribute__((aligned(16)));
 };
 
-/* Fill a CPU's GDT and TSS; ist_tops[i] is the top of IST stack i + 1. */
-void cpu_tables_init(struct cpu_tables *tables, uint64_t *gdt, uint8_t *const ist_tops[IST_COUNT]);
+/* Fill a CPU's GDT and TSS; ist_tops[i] is the top of IST stack i + 1; rsp0 is where the CPU
+ * switches to when an interrupt or exception arrives from ring 3 (a guest). */
+void cpu_tables_init(struct cpu_tables *tables, uint64_t *gdt, uint8_t *const ist_tops[IST_COUNT],
+		     uint64_t rsp0);
 /* Load GDT, TSS and the shared IDT on this CPU. */
 void cpu_tables_load(struct cpu_tables *tables);
 /* Build the shared IDT once, at boot. */
@@ -54,4 +57,5 @@ void idt_init(void);
 typedef void (*irq_handler_t)(unsigned int vector);
 void irq_set_handler(unsigned int vector, irq_handler_t handler);
 
+#endif /* __ASSEMBLER__ */
 #endif

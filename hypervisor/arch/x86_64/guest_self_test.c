@@ -1,0 +1,213 @@
+/*
+ * A boot-time check of the guest entry and exit path, before any domain builder exists: three
+ * tiny ring-3 programs, each in an address space of its own (one code page, one stack page,
+ * and the hypervisor's own L4 slots, which ring 3 cannot touch). They make hypercalls through
+ * SYSCALL, hit a bad pointer, an unknown hypercall, an invalid opcode and a hypervisor
+ * address; we check every answer and that every frame comes back afterwards.
+ */
+#include <arch/guest.h>
+#include <arch/x86.h>
+#include <direct_map.h>
+#include <domain.h>
+#include <page_alloc.h>
+#include <printk.h>
+#include <percpu.h>
+#include <system_time.h>
+#include <timer.h>
+#include <string.h>
+#include <public/errno.h>
+
+#define PTE_P (1ull << 0)
+#define PTE_RW (1ull << 1)
+#define PTE_USER (1ull << 2)
+#define PTE_NX (1ull << 63)
+#define CODE_VIRT 0x400000ull
+#define STACK_VIRT 0x401000ull
+#define MESSAGE_OFFSET 0x100
+
+extern uint64_t boot_l4[512];
+
+/* Program 1: xen_version, console_io (good and bad pointer), an unknown hypercall, poweroff. */
+static const uint8_t program_hypercalls[] = {
+	0xb8, 0x11, 0x00, 0x00, 0x00,	    /* mov $17, %eax: xen_version */
+	0x31, 0xff,			    /* xor %edi, %edi: XENVER_version */
+	0x0f, 0x05,			    /* syscall */
+	0x48, 0x89, 0xc3,		    /* mov %rax, %rbx */
+	0xb8, 0x12, 0x00, 0x00, 0x00,	    /* mov $18, %eax: console_io */
+	0x31, 0xff,			    /* xor %edi, %edi: CONSOLEIO_write */
+	0xbe, 0x1c, 0x00, 0x00, 0x00,	    /* mov $28, %esi: length of the message */
+	0xba, 0x00, 0x01, 0x40, 0x00,	    /* mov $0x400100, %edx: the message */
+	0x0f, 0x05,			    /* syscall */
+	0xb8, 0x12, 0x00, 0x00, 0x00,	    /* mov $18, %eax */
+	0x31, 0xff,			    /* xor %edi, %edi */
+	0xbe, 0x08, 0x00, 0x00, 0x00,	    /* mov $8, %esi */
+	0x48, 0xba, 0x00, 0x00, 0x00, 0x00, /* movabs $0xffff830000000000, %rdx: */
+	0x00, 0x83, 0xff, 0xff,		    /*     the hypervisor's direct map */
+	0x0f, 0x05,			    /* syscall */
+	0x49, 0x89, 0xc4,		    /* mov %rax, %r12 */
+	0xb8, 0x3f, 0x00, 0x00, 0x00,	    /* mov $63, %eax: no such hypercall */
+	0x0f, 0x05,			    /* syscall */
+	0x49, 0x89, 0xc5,		    /* mov %rax, %r13 */
+	0x6a, 0x00,			    /* push $0: SHUTDOWN_poweroff */
+	0xb8, 0x1d, 0x00, 0x00, 0x00,	    /* mov $29, %eax: sched_op */
+	0xbf, 0x02, 0x00, 0x00, 0x00,	    /* mov $2, %edi: SCHEDOP_shutdown */
+	0x48, 0x89, 0xe6,		    /* mov %rsp, %rsi */
+	0x0f, 0x05,			    /* syscall */
+	0x0f, 0x0b,			    /* ud2: never reached */
+};
+static const char program_message[] = "guest: hello from ring 3 :)\n";
+
+/* Program 2: an invalid opcode. Program 3: a read of the hypervisor's image. */
+static const uint8_t program_invalid_opcode[] = {0x0f, 0x0b};
+static const uint8_t program_read_hypervisor[] = {
+	0x48, 0xb8, 0x00, 0x00, 0x20, 0x40, 0xd0, 0x82, 0xff, 0xff, /* movabs $image, %rax */
+	0x48, 0x8b, 0x00,					    /* mov (%rax), %rax */
+	0x0f, 0x0b,
+};
+
+/* Program 4: spin long enough for a timer interrupt to arrive in ring 3, then power off. */
+static const uint8_t program_spin[] = {
+	0xb9, 0x00, 0x00, 0x80, 0x00, /* mov $0x800000, %ecx */
+	0xff, 0xc9,		      /* 1: dec %ecx */
+	0x75, 0xfc,		      /* jnz 1b */
+	0x6a, 0x00,		      /* push $0 */
+	0xb8, 0x1d, 0x00, 0x00, 0x00, /* mov $29, %eax */
+	0xbf, 0x02, 0x00, 0x00, 0x00, /* mov $2, %edi */
+	0x48, 0x89, 0xe6,	      /* mov %rsp, %rsi */
+	0x0f, 0x05,		      /* syscall */
+	0x0f, 0x0b,
+};
+
+static volatile unsigned int ticks_in_guest;
+
+static void tick_during_guest(void *data)
+{
+	(void)data;
+	if (current_vcpu()) /* the interrupt arrived while the guest ran */
+		ticks_in_guest++;
+}
+
+struct test_space {
+	struct page_info *pages[6]; /* L4, L3, L2, L1, code, stack */
+};
+
+static uint64_t *page(struct test_space *s, int i)
+{
+	return page_to_virt(s->pages[i]);
+}
+
+static uint64_t frame(struct test_space *s, int i)
+{
+	return page_to_mfn(s->pages[i]) << PAGE_SHIFT;
+}
+
+static bool build_space(struct test_space *s, const uint8_t *code, size_t length)
+{
+	for (int i = 0; i < 6; i++) {
+		s->pages[i] = alloc_pages(0);
+		if (!s->pages[i])
+			return false;
+		memset(page(s, i), 0, PAGE_SIZE);
+	}
+	for (int slot = 256; slot < 272; slot++) /* the hypervisor, without the user bit */
+		page(s, 0)[slot] = boot_l4[slot];
+	page(s, 0)[0] = frame(s, 1) | PTE_P | PTE_RW | PTE_USER;
+	page(s, 1)[0] = frame(s, 2) | PTE_P | PTE_RW | PTE_USER;
+	page(s, 2)[CODE_VIRT >> 21] = frame(s, 3) | PTE_P | PTE_RW | PTE_USER;
+	page(s, 3)[(CODE_VIRT >> 12) & 511] = frame(s, 4) | PTE_P | PTE_USER;
+	page(s, 3)[(STACK_VIRT >> 12) & 511] = frame(s, 5) | PTE_P | PTE_RW | PTE_USER | PTE_NX;
+	memcpy(page(s, 4), code, length);
+	memcpy((uint8_t *)page(s, 4) + MESSAGE_OFFSET, program_message, sizeof(program_message));
+	return true;
+}
+
+static void free_space(struct test_space *s)
+{
+	for (int i = 0; i < 6; i++)
+		if (s->pages[i])
+			free_pages(s->pages[i], 0);
+}
+
+/* Run one program as d<id>; returns how guest_run ended, the vCPU's last registers in *v.
+ * A timer given is armed with interrupts off just before entering, so it cannot fire until the
+ * guest runs. */
+static uint64_t run_program(const uint8_t *code, size_t length, struct domain *d,
+			    struct vcpu *v, struct timer *arm)
+{
+	struct test_space space = {{0}};
+	struct cpu_regs frame = {0};
+	uint64_t result = 0;
+
+	v->domain = d;
+	if (!build_space(&space, code, length)) {
+		free_space(&space);
+		panic("guest self-test: out of memory");
+	}
+	frame.rip = CODE_VIRT;
+	frame.cs = 0xe033; /* FLAT_RING3_CS64 */
+	frame.rflags = X86_EFLAGS_IF;
+	frame.rsp = STACK_VIRT + PAGE_SIZE;
+	frame.ss = 0xe02b; /* FLAT_RING3_SS64 */
+
+	uint64_t flags = local_irq_save();
+
+	if (arm)
+		timer_set(arm, now_ns() + 200000);
+	write_cr3(page_to_mfn(space.pages[0]) << PAGE_SHIFT);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+	set_current_vcpu(v);
+	result = guest_run(&frame);
+	set_current_vcpu(NULL);
+	write_cr3((uint64_t)boot_l4 - IMAGE_VIRT_OFFSET);
+	local_irq_restore(flags);
+	free_space(&space);
+	return result;
+}
+
+void guest_self_test(void)
+{
+	unsigned long free_before = page_alloc_free_frames();
+	struct domain d = {.domain_id = 0x7ff0, .name = "self-test"};
+	struct vcpu v = {0};
+
+	uint64_t how = run_program(program_hypercalls, sizeof(program_hypercalls), &d, &v, NULL);
+
+	if (how != GUEST_EXIT_SHUTDOWN || d.shutdown_reason != 0)
+		panic("guest self-test: program 1 ended %lu, reason %u", how, d.shutdown_reason);
+	if (v.regs.rbx != 0x40011 || (int64_t)v.regs.r12 != -XEN_EFAULT ||
+	    (int64_t)v.regs.r13 != -XEN_ENOSYS)
+		panic("guest self-test: answers %#lx %ld %ld (want 0x40011, -EFAULT, -ENOSYS)",
+		      v.regs.rbx, (int64_t)v.regs.r12, (int64_t)v.regs.r13);
+
+	d.is_shutting_down = false;
+	how = run_program(program_invalid_opcode, sizeof(program_invalid_opcode), &d, &v, NULL);
+	if (how != GUEST_EXIT_CRASH || v.regs.vector != 6 || v.regs.rip != CODE_VIRT)
+		panic("guest self-test: ud2 in ring 3 ended %lu, vector %lu", how, v.regs.vector);
+
+	d.is_shutting_down = false;
+	how = run_program(program_read_hypervisor, sizeof(program_read_hypervisor), &d, &v, NULL);
+	if (how != GUEST_EXIT_CRASH || v.regs.vector != 14 || !(v.regs.error_code & 4))
+		panic("guest self-test: reading the hypervisor from ring 3 ended %lu, vector %lu",
+		      how, v.regs.vector);
+
+	/* A timer due while the guest spins: its interrupt comes from ring 3 (swapgs on the way
+	 * in and out) and the guest carries on to its poweroff. */
+	static struct timer tick;
+
+	d.is_shutting_down = false;
+	timer_init(&tick, tick_during_guest, NULL, this_cpu()->id);
+	how = run_program(program_spin, sizeof(program_spin), &d, &v, &tick);
+	timer_stop(&tick);
+	/* It must have finished its loop and called from the syscall at the end. */
+	if (how != GUEST_EXIT_SHUTDOWN || ticks_in_guest != 1 ||
+	    v.regs.rip != CODE_VIRT + sizeof(program_spin) - 2)
+		panic("guest self-test: spinning guest ended %lu with %u ticks, rip %#lx", how,
+		      ticks_in_guest, v.regs.rip);
+
+	if (page_alloc_free_frames() != free_before)
+		panic("guest self-test: %lu frames not returned",
+		      free_before - page_alloc_free_frames());
+	printk(LOG_INFO "Guest entry: ring-3 hypercalls, a bad pointer, an unknown hypercall, two "
+			"faults and a timer interrupt in ring 3 handled as expected; every frame "
+			"returned\n");
+}

@@ -1,0 +1,22 @@
+/*
+ * Entering and leaving a PV guest on this CPU (entry.S). guest_run() saves the hypervisor's
+ * own context and enters ring 3 with the given registers; it returns when the guest stops
+ * (guest_exit, called on the entry stack by a hypercall or a fault handler), with the reason.
+ */
+#ifndef PARVUS_ARCH_GUEST_H
+#define PARVUS_ARCH_GUEST_H
+
+#include <stdint.h>
+#include <arch/regs.h>
+
+#define GUEST_EXIT_SHUTDOWN 1
+#define GUEST_EXIT_CRASH 2
+
+/* The guest's page tables must be in CR3 and its GS base in MSR_KERNEL_GS_BASE. */
+uint64_t guest_run(const struct cpu_regs *frame);
+__attribute__((noreturn)) void guest_exit(uint64_t reason);
+
+/* SYSCALL from a guest: a hypercall (the guest's kernel). */
+void do_guest_syscall(struct cpu_regs *regs);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * Domain state changes. Today: shutdown, which stops the domain's vCPU on this CPU and hands
+ * control back to whoever entered the guest (guest_run). Creation and destruction with full
+ * reference counting come with the domain builder (issue 4) and domctl (issue 5).
+ */
+#include <domain.h>
+#include <percpu.h>
+#include <printk.h>
+#include <arch/guest.h>
+#include <public/sched.h>
+
+static const char *const shutdown_reasons[] = {
+	[SHUTDOWN_poweroff] = "poweroff", [SHUTDOWN_reboot] = "reboot",
+	[SHUTDOWN_suspend] = "suspend",	  [SHUTDOWN_crash] = "crash",
+	[SHUTDOWN_watchdog] = "watchdog",
+};
+
+const char *shutdown_reason_name(unsigned int reason)
+{
+	if (reason < sizeof(shutdown_reasons) / sizeof(shutdown_reasons[0]) &&
+	    shutdown_reasons[reason])
+		return shutdown_reasons[reason];
+	return "unknown";
+}
+
+struct vcpu *current_vcpu(void)
+{
+	return this_cpu()->current;
+}
+
+void set_current_vcpu(struct vcpu *v)
+{
+	this_cpu()->current = v;
+}
+
+void domain_shutdown(struct domain *d, unsigned int reason)
+{
+	d->is_shutting_down = true;
+	d->shutdown_reason = reason;
+	printk(LOG_INFO "d%u (%s): shut down: %s (reason %u)\n", d->domain_id, d->name,
+	       shutdown_reason_name(reason), reason);
+	if (current_vcpu() && current_vcpu()->domain == d)
+		guest_exit(GUEST_EXIT_SHUTDOWN);
+}
+
+void domain_crash(struct domain *d, const char *why)
+{
+	printk(LOG_ERR "d%u (%s): crashed: %s\n", d->domain_id, d->name, why);
+	d->is_shutting_down = true;
+	d->shutdown_reason = SHUTDOWN_crash;
+	if (current_vcpu() && current_vcpu()->domain == d)
+		guest_exit(GUEST_EXIT_CRASH);
+}

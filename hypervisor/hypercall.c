@@ -1,0 +1,22 @@
+/*
+ * The hypercall table. A number outside it, or one without a handler yet, answers -ENOSYS,
+ * as Xen does for hypercalls it does not have.
+ */
+#include <hypercall.h>
+#include <public/xen.h>
+#include <public/errno.h>
+
+static const hypercall_handler_t hypercall_table[64] = {
+	[__HYPERVISOR_xen_version] = do_xen_version,
+	[__HYPERVISOR_console_io] = do_console_io,
+	[__HYPERVISOR_sched_op] = do_sched_op,
+};
+
+long hypercall_dispatch(uint64_t number, uint64_t arg1, uint64_t arg2, uint64_t arg3,
+			uint64_t arg4, uint64_t arg5)
+{
+	if (number >= sizeof(hypercall_table) / sizeof(hypercall_table[0]) ||
+	    !hypercall_table[number])
+		return -XEN_ENOSYS;
+	return hypercall_table[number](arg1, arg2, arg3, arg4, arg5);
+}

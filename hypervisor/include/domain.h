@@ -1,0 +1,38 @@
+/*
+ * Domains and virtual CPUs: the minimum the guest entry path needs today. A domain owns
+ * memory and vCPUs; a vCPU is a guest's CPU, with the registers it had when it last left ring
+ * 3. The full lifecycle (creation through the domain builder, references, destruction that
+ * returns every frame) grows here with issue 4 and 5.
+ */
+#ifndef PARVUS_DOMAIN_H
+#define PARVUS_DOMAIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <arch/regs.h>
+
+struct domain {
+	uint16_t domain_id;
+	bool is_privileged;
+	bool is_shutting_down;
+	unsigned int shutdown_reason; /* SHUTDOWN_* of sched_op, valid once shutting down */
+	char name[16];
+};
+
+struct vcpu {
+	struct domain *domain;
+	unsigned int vcpu_id;
+	struct cpu_regs regs; /* the guest's registers at its last entry to the hypervisor */
+};
+
+/* Stop the domain: a guest's shutdown request (SHUTDOWN_* reason), or a crash with a reason
+ * for the log. If it runs on this CPU, these do not return. */
+void domain_shutdown(struct domain *d, unsigned int reason);
+void domain_crash(struct domain *d, const char *why);
+const char *shutdown_reason_name(unsigned int reason);
+
+/* The vCPU running on this CPU, or NULL when the CPU runs only the hypervisor. */
+struct vcpu *current_vcpu(void);
+void set_current_vcpu(struct vcpu *v);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * Hypercalls: a PV guest's kernel executes SYSCALL with the hypercall number in rax and up to
+ * five arguments in rdi, rsi, rdx, r10 and r8 (Xen's x86-64 ABI); the result comes back in
+ * rax, a negative Xen errno on failure. hypercall.c dispatches to do_<name> in the file named
+ * after each interface. Every argument is hostile.
+ */
+#ifndef PARVUS_HYPERCALL_H
+#define PARVUS_HYPERCALL_H
+
+#include <stdint.h>
+
+typedef long (*hypercall_handler_t)(uint64_t arg1, uint64_t arg2, uint64_t arg3, uint64_t arg4,
+				    uint64_t arg5);
+
+long hypercall_dispatch(uint64_t number, uint64_t arg1, uint64_t arg2, uint64_t arg3,
+			uint64_t arg4, uint64_t arg5);
+
+long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer, uint64_t unused4,
+		   uint64_t unused5);
+long do_xen_version(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t unused4,
+		    uint64_t unused5);
+long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t unused4,
+		 uint64_t unused5);
+
+#endif
