@@ -15,7 +15,8 @@ HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -nostdinc \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing -fcf-protection=none
 HV_LIBC_CFLAGS = $(or $(LIBC_CFLAGS),-fno-builtin -fno-tree-loop-distribute-patterns)
 
-HV_SOURCES := $(wildcard hypervisor/*.c hypervisor/arch/x86_64/*.c hypervisor/arch/x86_64/*.S)
+HV_SOURCES := $(wildcard hypervisor/*.c hypervisor/arch/x86_64/*.c hypervisor/arch/x86_64/*.S) \
+	common/elf_image.c common/xen_elfnote.c common/pv_layout.c
 HV_LIBC_SOURCES = $(or $(LIBC_SOURCES),$(wildcard common/lib/*.c))
 HV_OBJECTS = $(patsubst %,$(HV_BUILD)/obj/%.o,$(HV_SOURCES)) \
 	$(patsubst %,$(HV_BUILD)/libc/%.o,$(HV_LIBC_SOURCES))

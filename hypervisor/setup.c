@@ -18,6 +18,10 @@
 #include <boot_memory.h>
 #include <page_alloc.h>
 #include <heap.h>
+#include <dom0_build.h>
+#include <domain.h>
+#include <arch/guest.h>
+#include <public/sched.h>
 #include <keyhandler.h>
 #include <percpu.h>
 #include <printk.h>
@@ -31,6 +35,7 @@
 
 int trigger_debug_fault(const char *kind);
 void guest_self_test(void);
+extern uint64_t boot_l4[512];
 
 static struct boot_info boot_info;
 static struct acpi_info acpi;
@@ -309,9 +314,37 @@ static void report_modules(void)
 		printk(LOG_INFO "No dom0 module was given: nothing to run. (Give a PV kernel as the "
 				"first module: -initrd \"kernel args\".) Debug keys: type 'h'.\n");
 	else
-		printk(LOG_INFO "dom0: kernel is module 1%s; starting PV domains is not built yet "
-				"(issue 4)\n",
+		printk(LOG_INFO "dom0: kernel is module 1%s\n",
 		       boot_info.nr_modules > 1 ? ", ramdisk module 2" : "");
+}
+
+/*
+ * Build dom0 from the modules and run it on this CPU until it shuts down; as with Xen, its
+ * poweroff powers the machine off (the pass code under QEMU) and its crash is a failure.
+ */
+static void run_dom0(void)
+{
+	struct dom0_image dom0;
+
+	if (dom0_build(&boot_info, boot_options.dom0_mem, &dom0))
+		return;
+	printk(LOG_INFO "dom0: starting at %#lx\n", dom0.start.rip);
+	local_irq_disable();
+	write_cr3(dom0.l4_mfn << PAGE_SHIFT);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+	set_current_vcpu(dom0.vcpu);
+	uint64_t how = guest_run(&dom0.start);
+
+	set_current_vcpu(NULL);
+	write_cr3((uint64_t)boot_l4 - IMAGE_VIRT_OFFSET);
+	local_irq_enable();
+	unsigned int reason = dom0.domain->shutdown_reason;
+
+	printk(LOG_INFO "dom0 has %s (%s): powering off\n",
+	       how == GUEST_EXIT_CRASH ? "crashed" : "shut down", shutdown_reason_name(reason));
+	if (how == GUEST_EXIT_SHUTDOWN && reason != SHUTDOWN_crash)
+		machine_pass();
+	machine_fail();
 }
 
 void start_hypervisor(uint32_t magic, uint64_t info_phys)
@@ -377,6 +410,8 @@ void start_hypervisor(uint32_t magic, uint64_t info_phys)
 	guest_self_test();
 	report_modules();
 
+	if (boot_info.nr_modules > 0)
+		run_dom0();
 	if (boot_options.debug_fault[0]) {
 		printk(LOG_INFO "debug_fault=%s: faulting on purpose\n", boot_options.debug_fault);
 		trigger_debug_fault(boot_options.debug_fault);

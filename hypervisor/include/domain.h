@@ -23,6 +23,12 @@ struct vcpu {
 	struct domain *domain;
 	unsigned int vcpu_id;
 	struct cpu_regs regs; /* the guest's registers at its last entry to the hypervisor */
+	/* set_trap_table: the guest kernel's handler for each vector (address 0: none). */
+	struct {
+		uint8_t flags; /* bits 0-1: the lowest privilege that may raise it (DPL) */
+		uint16_t cs;
+		uint64_t address;
+	} traps[256];
 };
 
 /* Stop the domain: a guest's shutdown request (SHUTDOWN_* reason), or a crash with a reason

@@ -15,6 +15,8 @@ typedef long (*hypercall_handler_t)(uint64_t arg1, uint64_t arg2, uint64_t arg3,
 long hypercall_dispatch(uint64_t number, uint64_t arg1, uint64_t arg2, uint64_t arg3,
 			uint64_t arg4, uint64_t arg5);
 
+long do_set_trap_table(uint64_t traps, uint64_t unused2, uint64_t unused3, uint64_t unused4,
+		       uint64_t unused5);
 long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer, uint64_t unused4,
 		   uint64_t unused5);
 long do_xen_version(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t unused4,

@@ -2,16 +2,17 @@
  * The frame table entry: what the hypervisor knows about one machine frame of memory.
  *
  * The frame table is an array of struct page_info with one entry per machine frame, indexed by
- * machine frame number (frame_table[mfn], see page_alloc.h), as in Xen. Two parties write to an
- * entry, never the same field: page_alloc.c owns `state`, `flags` and `order`, and changes them
- * only under its lock; whoever holds an allocated frame owns `use` and the fields it selects
- * (today only heap.c, for slabs and whole-page blocks). So the allocator can look at a
- * neighbouring frame, to merge buddies, while another CPU's heap works on that frame. The table
- * costs sizeof(struct page_info) bytes per 4 KiB frame, so the entry stays small: 24 bytes today,
- * and never above 32.
- *
- * Later issues add the owning domain, the frame's type (writable, page table, descriptor table)
- * and its reference counts here, for validated paging and grant tables.
+ * machine frame number (frame_table[mfn], see page_alloc.h), as in Xen. Three parties write to
+ * an entry, never the same field:
+ *   - page_alloc.c owns `state`, `flags` and `order`, and changes them only under its lock;
+ *   - whoever holds an allocated frame owns `use` and the union member it selects: heap.c for
+ *     slabs and whole-page blocks, page_type.c for frames given to a domain (`owner`);
+ *   - page_type.c owns `count_info` and `type_info`, changed only with atomic operations
+ *     (page_type.h explains the rules). They stay zero on every frame no domain holds, so a
+ *     guest naming a free, reserved or heap frame never gets a reference to it.
+ * So the allocator can look at a neighbouring frame, to merge buddies, while another CPU's heap
+ * or page_type.c works on that frame. The table costs sizeof(struct page_info) bytes per 4 KiB
+ * frame, so the entry stays small: exactly 32 bytes, Xen's size too.
  */
 #ifndef PARVUS_PAGE_INFO_H
 #define PARVUS_PAGE_INFO_H
@@ -40,6 +41,8 @@ enum page_use {
 	PAGE_USE_SLAB,
 	/* The first frame of a heap allocation made of whole pages (`heap_bytes`). */
 	PAGE_USE_HEAP_BLOCK,
+	/* Given to a domain by page_assign() (page_type.h): `owner` says which one. */
+	PAGE_USE_DOMAIN,
 };
 
 /* In the slab fields: "no object", since 0 is a valid offset inside a page. */
@@ -70,7 +73,17 @@ struct page_info {
 		} slab;
 		/* PAGE_USE_HEAP_BLOCK: bytes the heap's caller asked for. */
 		uint32_t heap_bytes;
+		/*
+		 * PAGE_USE_DOMAIN: the owning domain, packed into 32 bits as Xen does (the
+		 * frame number of its page-aligned struct domain, plus one; 0 = none). Read it
+		 * with page_get_owner(), and only while holding a reference to the frame.
+		 */
+		uint32_t owner;
 	};
+
+	/* page_type.c's fields (see page_type.h): general references, and type and its count. */
+	uint32_t count_info;
+	uint32_t type_info;
 };
 
 _Static_assert(sizeof(struct page_info) <= 32, "the frame table entry must stay small");

@@ -12,6 +12,8 @@
 #include <arch/uaccess.h>
 #include <domain.h>
 #include <hypercall.h>
+#include <public/xen.h>
+#include <public/errno.h>
 #include <direct_map.h>
 #include <machine.h>
 #include <percpu.h>
@@ -113,6 +115,35 @@ static void report_fatal_exception(struct cpu_regs *regs)
 	       read_cr2(), read_cr3(), read_cr4());
 	print_code_bytes(regs->rip);
 	print_stack_trace(regs->rbp);
+}
+
+/*
+ * set_trap_table: the guest kernel names its exception handlers. The array ends at an entry
+ * whose address is 0; a NULL array forgets them all. An entry replaces only its own vector.
+ * With 256 vectors, a longer array has nothing more to say: we stop reading after 256
+ * entries, so a guest cannot keep this CPU busy walking its memory.
+ */
+long do_set_trap_table(uint64_t traps, uint64_t unused2, uint64_t unused3, uint64_t unused4,
+		       uint64_t unused5)
+{
+	struct vcpu *v = current_vcpu();
+	struct trap_info entry;
+
+	(void)unused2, (void)unused3, (void)unused4, (void)unused5;
+	if (traps == 0) {
+		memset(v->traps, 0, sizeof(v->traps));
+		return 0;
+	}
+	for (uint64_t at = traps; at < traps + 256 * sizeof(entry); at += sizeof(entry)) {
+		if (copy_from_guest_raw(&entry, at, sizeof(entry)))
+			return -XEN_EFAULT;
+		if (entry.address == 0)
+			return 0;
+		v->traps[entry.vector].flags = entry.flags;
+		v->traps[entry.vector].cs = entry.cs;
+		v->traps[entry.vector].address = entry.address;
+	}
+	return 0;
 }
 
 /* SYSCALL from a guest's kernel is a hypercall (user-mode system calls: issue 4). */
