@@ -292,6 +292,7 @@ int dom0_build(const struct boot_info *info, uint64_t dom0_mem, struct dom0_imag
 	printk(LOG_INFO "  total      %016lx-%016lx, entry %016lx\n", layout.v_start, layout.v_end,
 	       layout.entry);
 
+	dom0_domain.shared_info = page_to_virt(shared);
 	out->domain = &dom0_domain;
 	out->vcpu = &dom0_vcpu;
 	out->l4_mfn = b.p2m[l4_pfn];

@@ -11,7 +11,10 @@
 #include <stdint.h>
 #include <arch/regs.h>
 
+struct shared_info;
+
 struct domain {
+	struct shared_info *shared_info; /* the page shared with the guest (its vcpu_info[]) */
 	uint16_t domain_id;
 	bool is_privileged;
 	bool is_shutting_down;
@@ -23,12 +26,15 @@ struct vcpu {
 	struct domain *domain;
 	unsigned int vcpu_id;
 	struct cpu_regs regs; /* the guest's registers at its last entry to the hypervisor */
+	struct cpu_regs *entry_regs; /* during a hypercall: the live frame it returns through */
 	/* set_trap_table: the guest kernel's handler for each vector (address 0: none). */
 	struct {
 		uint8_t flags; /* bits 0-1: the lowest privilege that may raise it (DPL) */
 		uint16_t cs;
 		uint64_t address;
 	} traps[256];
+	uint64_t kernel_sp; /* stack_switch: the guest kernel's stack for entries from user mode */
+	uint16_t kernel_ss;
 };
 
 /* Stop the domain: a guest's shutdown request (SHUTDOWN_* reason), or a crash with a reason

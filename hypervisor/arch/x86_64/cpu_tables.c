@@ -113,6 +113,9 @@ void idt_init(void)
 		e->offset_high = handler >> 32;
 		e->reserved = 0;
 	}
+	/* int3 and into may be executed by a guest (ring 3): Xen lets them through likewise. */
+	idt[3].type_attributes = IDT_INTERRUPT_GATE | (3 << 5);
+	idt[4].type_attributes = IDT_INTERRUPT_GATE | (3 << 5);
 	idt[2].ist = IST_NMI;
 	idt[8].ist = IST_DOUBLE_FAULT;
 	idt[18].ist = IST_MACHINE_CHECK;

@@ -15,6 +15,7 @@
 #include <system_time.h>
 #include <timer.h>
 #include <string.h>
+#include <stdint.h>
 #include <public/errno.h>
 
 #define PTE_P (1ull << 0)
@@ -78,6 +79,45 @@ static const uint8_t program_spin[] = {
 	0x0f, 0x0b,
 };
 
+/*
+ * Program 5: register a #UD handler (trap table at +0x200), execute ud2; the handler (+0x80)
+ * pops rcx/r11 as Xen's bounce frame asks, moves the return address past ud2, marks r14 and
+ * returns through HYPERVISOR_iret; then the program powers off.
+ */
+static const uint8_t program_trap_and_iret[] = {
+	0xb8, 0x00, 0x00, 0x00, 0x00, /* mov $0, %eax: set_trap_table */
+	0xbf, 0x00, 0x02, 0x40, 0x00, /* mov $0x400200, %edi */
+	0x0f, 0x05,		      /* syscall */
+	0x49, 0x89, 0xc4,	      /* mov %rax, %r12 */
+	0x0f, 0x0b,		      /* ud2: bounced to the handler */
+	0x4d, 0x89, 0xf5,	      /* mov %r14, %r13: the handler's mark */
+	0x6a, 0x00,		      /* push $0 */
+	0xb8, 0x1d, 0x00, 0x00, 0x00, /* mov $29, %eax */
+	0xbf, 0x02, 0x00, 0x00, 0x00, /* mov $2, %edi */
+	0x48, 0x89, 0xe6,	      /* mov %rsp, %rsi */
+	0x0f, 0x05,		      /* syscall */
+	0x0f, 0x0b,
+};
+static const uint8_t trap_handler[] = {
+	0x59,			      /* pop %rcx */
+	0x41, 0x5b,		      /* pop %r11 */
+	0x48, 0x83, 0x04, 0x24, 0x02, /* addq $2, (%rsp): skip the ud2 */
+	0x41, 0xbe, 0x55, 0x00, 0x00, 0x00, /* mov $0x55, %r14d */
+	0x6a, 0x00,		      /* push $0: iret flags */
+	0x51,			      /* push %rcx \                         */
+	0x41, 0x53,		      /* push %r11  | what the hypercall page's */
+	0x50,			      /* push %rax  | iret stub does          */
+	0xb8, 0x17, 0x00, 0x00, 0x00, /* mov $23  | (__HYPERVISOR_iret)     */
+	0x0f, 0x05,		      /* syscall  /                           */
+	0x0f, 0x0b,
+};
+static const struct {
+	uint8_t vector, flags;
+	uint16_t cs;
+	uint32_t pad;
+	uint64_t address;
+} trap_table[2] = {{6, 0, 0xe033, 0, CODE_VIRT + 0x80}, {0, 0, 0, 0, 0}};
+
 static volatile unsigned int ticks_in_guest;
 
 static void tick_during_guest(void *data)
@@ -118,6 +158,8 @@ static bool build_space(struct test_space *s, const uint8_t *code, size_t length
 	page(s, 3)[(STACK_VIRT >> 12) & 511] = frame(s, 5) | PTE_P | PTE_RW | PTE_USER | PTE_NX;
 	memcpy(page(s, 4), code, length);
 	memcpy((uint8_t *)page(s, 4) + MESSAGE_OFFSET, program_message, sizeof(program_message));
+	memcpy((uint8_t *)page(s, 4) + 0x80, trap_handler, sizeof(trap_handler));
+	memcpy((uint8_t *)page(s, 4) + 0x200, trap_table, sizeof(trap_table));
 	return true;
 }
 
@@ -204,10 +246,26 @@ void guest_self_test(void)
 		panic("guest self-test: spinning guest ended %lu with %u ticks, rip %#lx", how,
 		      ticks_in_guest, v.regs.rip);
 
+	/* An exception delivered to the guest's own handler, which returns with iret. */
+	struct page_info *shared = alloc_pages(0);
+
+	if (!shared)
+		panic("guest self-test: out of memory");
+	memset(page_to_virt(shared), 0, PAGE_SIZE);
+	d.shared_info = page_to_virt(shared);
+	d.is_shutting_down = false;
+	memset(v.traps, 0, sizeof(v.traps));
+	how = run_program(program_trap_and_iret, sizeof(program_trap_and_iret), &d, &v, NULL);
+	d.shared_info = NULL;
+	free_pages(shared, 0);
+	if (how != GUEST_EXIT_SHUTDOWN || v.regs.r12 != 0 || v.regs.r13 != 0x55)
+		panic("guest self-test: trap and iret ended %lu, set_trap_table %ld, mark %#lx", how,
+		      (int64_t)v.regs.r12, v.regs.r13);
+
 	if (page_alloc_free_frames() != free_before)
 		panic("guest self-test: %lu frames not returned",
 		      free_before - page_alloc_free_frames());
 	printk(LOG_INFO "Guest entry: ring-3 hypercalls, a bad pointer, an unknown hypercall, two "
-			"faults and a timer interrupt in ring 3 handled as expected; every frame "
-			"returned\n");
+			"faults, a timer interrupt in ring 3, and a #UD delivered to the guest's "
+			"handler which returned with iret, all as expected; every frame returned\n");
 }

@@ -11,6 +11,7 @@
 #include <arch/x86.h>
 #include <arch/uaccess.h>
 #include <domain.h>
+#include <arch/guest.h>
 #include <hypercall.h>
 #include <public/xen.h>
 #include <public/errno.h>
@@ -152,22 +153,34 @@ void do_guest_syscall(struct cpu_regs *regs)
 	struct vcpu *v = current_vcpu();
 
 	v->regs = *regs;
+	v->entry_regs = regs;
 	regs->rax = (uint64_t)hypercall_dispatch(regs->rax, regs->rdi, regs->rsi, regs->rdx,
 						 regs->r10, regs->r8);
 }
 
-/* An exception in a guest. Until trap bouncing exists, the domain is crashed with a report. */
+/* An exception in a guest: delivered to its handler, or, without one, the domain crashes. */
 static void guest_exception(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
 	char why[160];
+	unsigned int vector = (unsigned int)regs->vector;
+	bool has_error_code = vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
 
 	v->regs = *regs;
+	if (vector != 2 && vector != 8 && vector != 18 &&
+	    bounce_exception(regs, vector, has_error_code))
+		return;
 	int n = snprintf(why, sizeof(why), "%s at rip %#lx, error code %#lx",
 			 exception_names[regs->vector], regs->rip, regs->error_code);
 
 	if (regs->vector == 14)
 		snprintf(why + n, sizeof(why) - (size_t)n, ", address %#lx", read_cr2());
+	if (v->traps[vector].address)
+		snprintf(why + strlen(why), sizeof(why) - strlen(why),
+			 "; its handler's stack (rsp %#lx) cannot take the exception frame",
+			 regs->rsp);
+	else
+		snprintf(why + strlen(why), sizeof(why) - strlen(why), "; it has no handler");
 	domain_crash(v->domain, why);
 }
 

@@ -6,6 +6,7 @@
 #ifndef PARVUS_ARCH_GUEST_H
 #define PARVUS_ARCH_GUEST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <arch/regs.h>
 
@@ -15,6 +16,9 @@
 /* The guest's page tables must be in CR3 and its GS base in MSR_KERNEL_GS_BASE. */
 uint64_t guest_run(const struct cpu_regs *frame);
 __attribute__((noreturn)) void guest_exit(uint64_t reason);
+
+/* Deliver an exception to the current guest's handler; false when it cannot be delivered. */
+bool bounce_exception(struct cpu_regs *regs, unsigned int vector, bool has_error_code);
 
 /* SYSCALL from a guest: a hypercall (the guest's kernel). */
 void do_guest_syscall(struct cpu_regs *regs);

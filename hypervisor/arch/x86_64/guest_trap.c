@@ -1,0 +1,130 @@
+/*
+ * Exceptions delivered to a PV guest, and its way back (HYPERVISOR_iret).
+ *
+ * The guest's kernel runs in ring 3, so the CPU brings every exception to us. We deliver it as
+ * Xen does: on the guest kernel's stack (16-byte aligned below the interrupted rsp) we write a
+ * bounce frame - from the top: ss, rsp, rflags, cs (the saved event mask in bits 32-39), rip,
+ * the error code when the exception has one, then r11 and rcx, which the guest's handler pops
+ * first - and continue the guest at the handler it gave with set_trap_table. A page fault
+ * also puts the faulting address in vcpu_info's arch.cr2. A guest with no handler for the
+ * vector, or whose stack cannot take the frame, is crashed.
+ * Entries from guest user mode (switching to kernel_sp and the kernel page tables) come with
+ * the user-mode support of issue 4; today the guest kernel is the only mode.
+ */
+#include <arch/guest.h>
+#include <arch/uaccess.h>
+#include <arch/x86.h>
+#include <domain.h>
+#include <hypercall.h>
+#include <printk.h>
+#include <stdio.h>
+#include <public/xen.h>
+#include <public/errno.h>
+
+#define TRAP_FLAG_MASK_EVENTS 4 /* Xen's TI_SET_IF: deliver with events masked */
+#define EFLAGS_TF (1ull << 8)
+#define EFLAGS_IF (1ull << 9)
+#define EFLAGS_IOPL (3ull << 12)
+#define EFLAGS_NT (1ull << 14)
+#define EFLAGS_RF (1ull << 16)
+#define EFLAGS_VM (1ull << 17)
+#define EFLAGS_AC (1ull << 18)
+/* What a guest may set in rflags; the rest is ours (IOPL, VM, ...). */
+#define EFLAGS_GUEST_MASK 0x00000000003f0fd5ull
+
+static bool canonical(uint64_t address)
+{
+	return (uint64_t)((int64_t)(address << 16) >> 16) == address;
+}
+
+static struct vcpu_info *vcpu_info_of(struct vcpu *v)
+{
+	return &v->domain->shared_info->vcpu_info[v->vcpu_id];
+}
+
+bool bounce_exception(struct cpu_regs *regs, unsigned int vector, bool has_error_code)
+{
+	struct vcpu *v = current_vcpu();
+
+	if (!v->domain->shared_info || !v->traps[vector].address ||
+	    !canonical(v->traps[vector].address))
+		return false;
+	struct vcpu_info *info = vcpu_info_of(v);
+	uint64_t frame[8];
+	unsigned int n = 0;
+
+	/* Built from the lowest address up: rcx, r11, [error], rip, cs, rflags, rsp, ss. */
+	frame[n++] = regs->rcx;
+	frame[n++] = regs->r11;
+	if (has_error_code)
+		frame[n++] = regs->error_code;
+	frame[n++] = regs->rip;
+	frame[n++] = regs->cs | ((uint64_t)info->evtchn_upcall_mask << 32);
+	frame[n++] = (regs->rflags & ~EFLAGS_IF) | (info->evtchn_upcall_mask ? 0 : EFLAGS_IF);
+	frame[n++] = regs->rsp;
+	frame[n++] = regs->ss;
+
+	uint64_t sp = (regs->rsp & ~15ull) - n * sizeof(uint64_t);
+
+	if (copy_to_guest_raw(sp, frame, n * sizeof(uint64_t)))
+		return false;
+	if (vector == 14)
+		info->arch.cr2 = read_cr2();
+	if (v->traps[vector].flags & TRAP_FLAG_MASK_EVENTS)
+		info->evtchn_upcall_mask = 1;
+	regs->rsp = sp;
+	regs->rip = v->traps[vector].address;
+	regs->cs = FLAT_RING3_CS64;
+	regs->ss = FLAT_RING3_SS64;
+	regs->rflags &= ~(EFLAGS_TF | EFLAGS_NT | EFLAGS_RF | EFLAGS_VM | EFLAGS_AC);
+	regs->rflags |= EFLAGS_IF; /* real interrupts stay on in guest mode */
+	return true;
+}
+
+/*
+ * HYPERVISOR_iret: the guest's stub pushed rcx, r11 and rax on top of an iret frame (flags,
+ * rip, cs, rflags, rsp, ss) and made a SYSCALL; we restore all of it. The virtual interrupt
+ * flag (rflags.IF) becomes the event mask. The value returned is the restored rax, which the
+ * hypercall return path puts back in rax.
+ */
+long do_iret(uint64_t unused1, uint64_t unused2, uint64_t unused3, uint64_t unused4,
+	     uint64_t unused5)
+{
+	struct vcpu *v = current_vcpu();
+	struct cpu_regs *regs = v->entry_regs; /* the live frame we return through */
+	struct iret_context ctx;
+
+	(void)unused1, (void)unused2, (void)unused3, (void)unused4, (void)unused5;
+	if (copy_from_guest_raw(&ctx, regs->rsp, sizeof(ctx)))
+		domain_crash(v->domain, "HYPERVISOR_iret: the iret frame is not readable");
+	/* Whatever we load here, our own iretq must not fault on it: only the guest's flat
+	 * selectors and a canonical rip. */
+	uint16_t cs = (uint16_t)ctx.cs; /* bits 32-39 carry the saved event mask */
+
+	if ((cs != FLAT_RING3_CS64 && cs != FLAT_RING3_CS32) || (uint16_t)ctx.ss != FLAT_RING3_SS64 ||
+	    !canonical(ctx.rip))
+		domain_crash(v->domain, "HYPERVISOR_iret: a selector or rip we cannot return to");
+	vcpu_info_of(v)->evtchn_upcall_mask = !(ctx.rflags & EFLAGS_IF);
+	regs->rip = ctx.rip;
+	regs->cs = cs;
+	regs->rflags = (ctx.rflags & EFLAGS_GUEST_MASK) | EFLAGS_IF;
+	regs->rsp = ctx.rsp;
+	regs->ss = FLAT_RING3_SS64;
+	regs->rcx = ctx.rcx;
+	regs->r11 = ctx.r11;
+	return (long)ctx.rax;
+}
+
+/* stack_switch: where the guest kernel's stack is, for entries from its user mode. */
+long do_stack_switch(uint64_t ss, uint64_t sp, uint64_t unused3, uint64_t unused4,
+		     uint64_t unused5)
+{
+	struct vcpu *v = current_vcpu();
+
+	(void)unused3, (void)unused4, (void)unused5;
+	if ((ss & 3) != 3)
+		return -XEN_EPERM;
+	v->kernel_ss = (uint16_t)ss;
+	v->kernel_sp = sp;
+	return 0;
+}
