@@ -12,6 +12,7 @@
 #include <dom0_build.h>
 #include <direct_map.h>
 #include <heap.h>
+#include <m2p.h>
 #include <page_alloc.h>
 #include <printk.h>
 #include <string.h>
@@ -236,8 +237,10 @@ int dom0_build(const struct boot_info *info, uint64_t dom0_mem, struct dom0_imag
 				       ramdisk_size - done < PAGE_SIZE ? ramdisk_size - done
 								       : PAGE_SIZE);
 	}
-	for (uint64_t pfn = 0; pfn < nr_pages; pfn++) /* the p2m list the guest reads */
+	for (uint64_t pfn = 0; pfn < nr_pages; pfn++) { /* the p2m list, and the way back */
 		*region_pointer(&b, layout.p2m.start + pfn * 8) = b.p2m[pfn];
+		m2p_set(b.p2m[pfn], pfn);
+	}
 	if (notes.hypercall_page != XEN_ELFNOTE_UNSET &&
 	    va_in_region(&b, notes.hypercall_page, PAGE_SIZE))
 		fill_hypercall_page((uint8_t *)region_pointer(&b, notes.hypercall_page));

@@ -18,6 +18,7 @@
 #include <boot_memory.h>
 #include <page_alloc.h>
 #include <heap.h>
+#include <m2p.h>
 #include <dom0_build.h>
 #include <domain.h>
 #include <arch/guest.h>
@@ -372,6 +373,7 @@ void start_hypervisor(uint32_t magic, uint64_t info_phys)
 	cpu_features_init();
 	cpu_setup_this();
 	memory_init(&boot_info);
+	m2p_init();
 	printk(LOG_INFO "Symbols: %lu functions in the fault-report table\n", symbol_count());
 
 	acpi_setup();

@@ -5,20 +5,24 @@
  * machine frame number (frame_table[mfn], see page_alloc.h), as in Xen. Three parties write to
  * an entry, never the same field:
  *   - page_alloc.c owns `state`, `flags` and `order`, and changes them only under its lock;
- *   - whoever holds an allocated frame owns `use` and the union member it selects: heap.c for
- *     slabs and whole-page blocks, page_type.c for frames given to a domain (`owner`);
+ *   - whoever holds an allocated frame owns `use` and what it selects: heap.c its slab and
+ *     block fields (and the list links of slabs), page_type.c the `owner` of frames given to
+ *     a domain. The list links and `owner` share storage: a domain's frame is on no list;
  *   - page_type.c owns `count_info` and `type_info`, changed only with atomic operations
- *     (page_type.h explains the rules). They stay zero on every frame no domain holds, so a
- *     guest naming a free, reserved or heap frame never gets a reference to it.
+ *     (page_type.h gives the rules). They stay zero on every frame no domain holds, so a guest
+ *     naming a free, reserved or heap frame never gets a reference to it, and never reads the
+ *     list links as an owner.
  * So the allocator can look at a neighbouring frame, to merge buddies, while another CPU's heap
  * or page_type.c works on that frame. The table costs sizeof(struct page_info) bytes per 4 KiB
- * frame, so the entry stays small: exactly 32 bytes, Xen's size too.
+ * frame, so the entry stays small: 32 bytes, Xen's size too.
  */
 #ifndef PARVUS_PAGE_INFO_H
 #define PARVUS_PAGE_INFO_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+struct domain;
 
 /* Where a frame stands with the frame allocator. */
 enum page_state {
@@ -49,13 +53,24 @@ enum page_use {
 #define SLAB_NO_OBJECT 0xffff
 
 struct page_info {
-	/*
-	 * Links in a doubly linked list of frames, NULL at either end and when the frame is on no
-	 * list. A free block's head is on the buddy free list of its order; a slab page with free
-	 * objects is on the heap's list for its size class.
-	 */
-	struct page_info *next;
-	struct page_info *prev;
+	union {
+		/*
+		 * Links in a doubly linked list of frames, NULL at either end and when the frame is
+		 * on no list. A free block's head is on the buddy free list of its order; a slab
+		 * page with free objects is on the heap's list for its size class.
+		 */
+		struct {
+			struct page_info *next;
+			struct page_info *prev;
+		};
+		/* PAGE_USE_DOMAIN: such a frame is on no list. */
+		struct {
+			/* The domain it belongs to; read it with page_get_owner() (page_type.h). */
+			struct domain *owner;
+			/* Unused yet: for the domain code (say, links of its page list). */
+			uint64_t domain_spare;
+		};
+	};
 
 	/* The frame allocator's fields. */
 	uint8_t state; /* enum page_state */
@@ -73,15 +88,9 @@ struct page_info {
 		} slab;
 		/* PAGE_USE_HEAP_BLOCK: bytes the heap's caller asked for. */
 		uint32_t heap_bytes;
-		/*
-		 * PAGE_USE_DOMAIN: the owning domain, packed into 32 bits as Xen does (the
-		 * frame number of its page-aligned struct domain, plus one; 0 = none). Read it
-		 * with page_get_owner(), and only while holding a reference to the frame.
-		 */
-		uint32_t owner;
 	};
 
-	/* page_type.c's fields (see page_type.h): general references, and type and its count. */
+	/* page_type.c's (page_type.h): general references; the type and its references. */
 	uint32_t count_info;
 	uint32_t type_info;
 };

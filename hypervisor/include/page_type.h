@@ -156,10 +156,9 @@ static inline unsigned long pte_mfn(uint64_t entry)
 struct domain *page_get_owner(const struct page_info *pg);
 
 /*
- * Give pg, an allocated frame nobody uses (alloc_pages(), use PAGE_USE_NONE), to d: the owner
- * is set and the count becomes PGC_ALLOCATED | 1. Xen's assign_pages() for one frame. d must be
- * page-aligned in the direct map (heap_alloc() of a struct of a page or more), as the owner is
- * stored as its frame number; anything else is a hypervisor bug (page_type_panic()).
+ * Give pg, an allocated frame nobody uses (alloc_pages(), use PAGE_USE_NONE, no references),
+ * to d: the owner is set and the count becomes PGC_ALLOCATED | 1. Xen's assign_pages() for one
+ * frame. Any other starting state is a hypervisor bug (page_type_panic()).
  */
 void page_assign(struct page_info *pg, struct domain *d);
 

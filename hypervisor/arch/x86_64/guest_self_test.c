@@ -10,6 +10,7 @@
 #include <direct_map.h>
 #include <domain.h>
 #include <page_alloc.h>
+#include <m2p.h>
 #include <printk.h>
 #include <percpu.h>
 #include <system_time.h>
@@ -117,6 +118,14 @@ static const struct {
 	uint32_t pad;
 	uint64_t address;
 } trap_table[2] = {{6, 0, 0xe033, 0, CODE_VIRT + 0x80}, {0, 0, 0, 0, 0}};
+
+/* Program 6: read the machine-to-phys table (allowed), then write it (a fault). */
+static const uint8_t program_m2p[] = {
+	0x48, 0xb8, 0x08, 0x00, 0x00, 0x00, 0x00, 0x80, 0xff, 0xff, /* movabs $m2p+8, %rax */
+	0x48, 0x8b, 0x18,					    /* mov (%rax), %rbx */
+	0x48, 0x89, 0x18,					    /* mov %rbx, (%rax) */
+	0x0f, 0x0b,
+};
 
 static volatile unsigned int ticks_in_guest;
 
@@ -262,10 +271,20 @@ void guest_self_test(void)
 		panic("guest self-test: trap and iret ended %lu, set_trap_table %ld, mark %#lx", how,
 		      (int64_t)v.regs.r12, v.regs.r13);
 
+	/* The M2P table: readable from ring 3 (entry 1 is M2P_INVALID), not writable. */
+	d.is_shutting_down = false;
+	memset(v.traps, 0, sizeof(v.traps));
+	how = run_program(program_m2p, sizeof(program_m2p), &d, &v, NULL);
+	if (how != GUEST_EXIT_CRASH || v.regs.vector != 14 || v.regs.error_code != 7 ||
+	    v.regs.rbx != m2p_get(1) || v.regs.rip != CODE_VIRT + 13)
+		panic("guest self-test: M2P read/write ended %lu, vector %lu, error %#lx, rbx %#lx",
+		      how, v.regs.vector, v.regs.error_code, v.regs.rbx);
+
 	if (page_alloc_free_frames() != free_before)
 		panic("guest self-test: %lu frames not returned",
 		      free_before - page_alloc_free_frames());
 	printk(LOG_INFO "Guest entry: ring-3 hypercalls, a bad pointer, an unknown hypercall, two "
-			"faults, a timer interrupt in ring 3, and a #UD delivered to the guest's "
-			"handler which returned with iret, all as expected; every frame returned\n");
+			"faults, a timer interrupt in ring 3, a #UD delivered to the guest's "
+			"handler which returned with iret, and the M2P table readable but not "
+			"writable, all as expected; every frame returned\n");
 }
