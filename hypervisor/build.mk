@@ -39,7 +39,7 @@ $(HV_BUILD)/libc/%.c.o: %.c hypervisor/build.mk
 
 -include $(shell find $(HV_BUILD) -name '*.d' 2>/dev/null)
 
-HV_LD := ld -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
+HV_LD := ld -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments --build-id=sha1 \
 	-T hypervisor/arch/x86_64/hypervisor.ld
 
 $(HV_BUILD)/symbols-empty.o: scripts/gen-symbols

@@ -222,10 +222,18 @@ static int apply_word(const char *word, size_t length)
 	return 1;
 }
 
+static char command_line[1024];
+
+const char *hypervisor_command_line(void)
+{
+	return command_line;
+}
+
 int cmdline_parse(const char *cmdline)
 {
 	int rejected = 0;
 
+	strlcpy(command_line, cmdline, sizeof(command_line));
 	while (*cmdline) {
 		while (*cmdline == ' ')
 			cmdline++;

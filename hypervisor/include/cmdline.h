@@ -19,7 +19,9 @@ struct boot_options {
 
 extern struct boot_options boot_options;
 
-/* Apply every option; returns how many were rejected (each already reported). */
+/* Apply every option; returns how many were rejected (each already reported). The text is
+ * kept for XENVER_commandline. */
 int cmdline_parse(const char *cmdline);
+const char *hypervisor_command_line(void);
 
 #endif

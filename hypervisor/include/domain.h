@@ -20,6 +20,7 @@ struct domain {
 	bool is_shutting_down;
 	unsigned int shutdown_reason; /* SHUTDOWN_* of sched_op, valid once shutting down */
 	char name[16];
+	uint8_t handle[16]; /* the toolstack's UUID for it; all zeros for dom0 */
 };
 
 struct vcpu {
