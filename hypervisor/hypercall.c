@@ -10,6 +10,7 @@ static const hypercall_handler_t hypercall_table[64] = {
 	[__HYPERVISOR_set_trap_table] = do_set_trap_table,
 	[__HYPERVISOR_stack_switch] = do_stack_switch,
 	[__HYPERVISOR_iret] = do_iret,
+	[__HYPERVISOR_memory_op] = do_memory_op,
 	[__HYPERVISOR_xen_version] = do_xen_version,
 	[__HYPERVISOR_console_io] = do_console_io,
 	[__HYPERVISOR_sched_op] = do_sched_op,

@@ -39,6 +39,11 @@ void guest_self_test(void);
 extern uint64_t boot_l4[512];
 
 static struct boot_info boot_info;
+
+const struct boot_info *boot_info_get(void)
+{
+	return &boot_info;
+}
 static struct acpi_info acpi;
 
 void page_alloc_panic(const char *why)

@@ -21,6 +21,8 @@ struct domain {
 	unsigned int shutdown_reason; /* SHUTDOWN_* of sched_op, valid once shutting down */
 	char name[16];
 	uint8_t handle[16]; /* the toolstack's UUID for it; all zeros for dom0 */
+	uint64_t tot_pages; /* frames it has */
+	uint64_t max_pages; /* frames it may have (UINT32_MAX: no limit, as Xen says it) */
 };
 
 struct vcpu {

@@ -21,6 +21,8 @@ long do_iret(uint64_t unused1, uint64_t unused2, uint64_t unused3, uint64_t unus
 	     uint64_t unused5);
 long do_stack_switch(uint64_t ss, uint64_t sp, uint64_t unused3, uint64_t unused4,
 		     uint64_t unused5);
+long do_memory_op(uint64_t command, uint64_t arg, uint64_t unused3, uint64_t unused4,
+		  uint64_t unused5);
 long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer, uint64_t unused4,
 		   uint64_t unused5);
 long do_xen_version(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t unused4,
