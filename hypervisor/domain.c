@@ -8,6 +8,9 @@
 #include <printk.h>
 #include <arch/guest.h>
 #include <public/sched.h>
+#include <public/xen.h>
+#include <public/errno.h>
+#include <hypercall.h>
 
 static const char *const shutdown_reasons[] = {
 	[SHUTDOWN_poweroff] = "poweroff", [SHUTDOWN_reboot] = "reboot",
@@ -50,4 +53,35 @@ void domain_crash(struct domain *d, const char *why)
 	d->shutdown_reason = SHUTDOWN_crash;
 	if (current_vcpu() && current_vcpu()->domain == d)
 		guest_exit(GUEST_EXIT_CRASH);
+}
+
+/*
+ * vm_assist: switches a guest may flip. Every type a 64-bit PV guest has in Xen can be turned
+ * on and off; an unknown type is -EINVAL before an unknown command is -ENOSYS, as in Xen. None
+ * of them changes Parvus's behaviour yet (writable page tables are not emulated).
+ */
+#define VM_ASSIST_VALID_64BIT_PV                                                                   \
+	((1ull << VMASST_TYPE_4gb_segments) | (1ull << VMASST_TYPE_4gb_segments_notify) |          \
+	 (1ull << VMASST_TYPE_writable_pagetables) | (1ull << VMASST_TYPE_pae_extended_cr3) |      \
+	 (1ull << VMASST_TYPE_architectural_iopl) | (1ull << VMASST_TYPE_runstate_update_flag) |   \
+	 (1ull << VMASST_TYPE_m2p_strict))
+
+long do_vm_assist(uint64_t cmd, uint64_t type, uint64_t unused3, uint64_t unused4,
+		  uint64_t unused5)
+{
+	struct domain *d = current_vcpu()->domain;
+
+	(void)unused3, (void)unused4, (void)unused5;
+	if (type >= 64 || !(VM_ASSIST_VALID_64BIT_PV & (1ull << type)))
+		return -XEN_EINVAL;
+	switch (cmd) {
+	case VMASST_CMD_enable:
+		d->vm_assist |= 1ull << type;
+		return 0;
+	case VMASST_CMD_disable:
+		d->vm_assist &= ~(1ull << type);
+		return 0;
+	default:
+		return -XEN_ENOSYS;
+	}
 }

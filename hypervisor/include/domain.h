@@ -23,6 +23,7 @@ struct domain {
 	uint8_t handle[16]; /* the toolstack's UUID for it; all zeros for dom0 */
 	uint64_t tot_pages; /* frames it has */
 	uint64_t max_pages; /* frames it may have (UINT32_MAX: no limit, as Xen says it) */
+	uint64_t vm_assist; /* VMASST_TYPE_* bits turned on */
 };
 
 struct vcpu {

@@ -23,6 +23,10 @@ long do_stack_switch(uint64_t ss, uint64_t sp, uint64_t unused3, uint64_t unused
 		     uint64_t unused5);
 long do_memory_op(uint64_t command, uint64_t arg, uint64_t unused3, uint64_t unused4,
 		  uint64_t unused5);
+long do_multicall(uint64_t list, uint64_t count, uint64_t unused3, uint64_t unused4,
+		  uint64_t unused5);
+long do_vm_assist(uint64_t cmd, uint64_t type, uint64_t unused3, uint64_t unused4,
+		  uint64_t unused5);
 long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer, uint64_t unused4,
 		   uint64_t unused5);
 long do_xen_version(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t unused4,
