@@ -6,14 +6,17 @@
  * the page-table frames themselves read-only, the hypervisor's L4 slots copied in.
  *
  * pfn N of dom0 is the N-th frame it was given; virtual address va of the bootstrap region is
- * pfn (va - v_start) >> 12, as in Xen. Frame ownership and page types are not recorded yet
- * (issue 4, page_type.c): until then dom0 has no hypercall that edits page tables.
+ * pfn (va - v_start) >> 12, as in Xen. Every frame is assigned to dom0, and at the end its L4
+ * is pinned: page_type.c validates the whole tree we built, so a builder mistake (a page
+ * table mapped writable, a frame that is not dom0's) stops the boot instead of becoming a hole.
  */
 #include <dom0_build.h>
 #include <direct_map.h>
 #include <heap.h>
 #include <m2p.h>
 #include <page_alloc.h>
+#include <page_type.h>
+#include <system_time.h>
 #include <printk.h>
 #include <string.h>
 #include <parvus/elf_image.h>
@@ -132,23 +135,33 @@ static int build_page_tables(struct builder *b, const struct pv_layout *layout, 
 	return 0;
 }
 
-/* Xen's 64-bit hypercall stubs: save rcx and r11 (SYSCALL overwrites them), call, return. */
+/*
+ * Xen's 64-bit hypercall stubs: save rcx and r11 (SYSCALL overwrites them), call, return.
+ * iret's stub is different: the guest jumps to it with an iret frame on its stack, and it
+ * pushes rax too, completing struct iret_context; it never returns.
+ */
 static void fill_hypercall_page(uint8_t *page)
 {
 	memset(page, 0xcc, PAGE_SIZE); /* int3 between stubs */
 	for (unsigned int n = 0; n < PAGE_SIZE / 32; n++) {
 		const uint8_t stub[] = {0x51, 0x41, 0x53, 0xb8, (uint8_t)n, 0, 0, 0,
 					0x0f, 0x05, 0x41, 0x5b, 0x59, 0xc3};
+		const uint8_t iret_stub[] = {0x51, 0x41, 0x53, 0x50, 0xb8, (uint8_t)n,
+					     0,	   0,	 0,    0x0f, 0x05};
 
-		memcpy(page + n * 32, stub, sizeof(stub));
+		if (n == __HYPERVISOR_iret)
+			memcpy(page + n * 32, iret_stub, sizeof(iret_stub));
+		else
+			memcpy(page + n * 32, stub, sizeof(stub));
 	}
 }
 
 static void free_domain_pages(struct builder *b)
 {
+	/* Dropping the domain's own reference frees each frame (page_type_free_hook). */
 	for (uint64_t pfn = 0; pfn < b->nr_pages; pfn++)
 		if (b->p2m[pfn])
-			free_pages(mfn_to_page(b->p2m[pfn]), 0);
+			page_relinquish(mfn_to_page(b->p2m[pfn]));
 	heap_free(b->p2m);
 }
 
@@ -215,6 +228,7 @@ int dom0_build(const struct boot_info *info, uint64_t dom0_mem, struct dom0_imag
 		}
 		b.p2m[pfn] = page_to_mfn(page);
 		memset(page_to_virt(page), 0, PAGE_SIZE);
+		page_assign(page, &dom0_domain);
 	}
 
 	struct elf_load_target target = {region_write, region_zero, &b};
@@ -262,6 +276,22 @@ int dom0_build(const struct boot_info *info, uint64_t dom0_mem, struct dom0_imag
 	}
 	memset(page_to_virt(shared), 0, PAGE_SIZE);
 	((struct shared_info *)page_to_virt(shared))->vcpu_info[0].evtchn_upcall_mask = 1;
+	time_publish(&((struct shared_info *)page_to_virt(shared))->vcpu_info[0].time);
+	page_assign(shared, &dom0_domain); /* dom0 maps it writable itself */
+
+	/* Check everything we mapped: pin the L4 (validating the whole tree), and hold it as the
+	 * vCPU's page table. */
+	int pinned = pin_page_table(&dom0_domain, b.p2m[l4_pfn], 4);
+
+	if (pinned == 0)
+		pinned = get_page_and_type(mfn_to_page(b.p2m[l4_pfn]), &dom0_domain, PGT_L4);
+	if (pinned) {
+		printk(LOG_ERR "dom0: its bootstrap page tables did not validate (error %d)\n",
+		       pinned);
+		free_domain_pages(&b);
+		return fail("page tables", "refused by page-type validation");
+	}
+	dom0_vcpu.guest_table = b.p2m[l4_pfn];
 
 	struct start_info *si = (struct start_info *)region_pointer(&b, layout.start_info.start);
 	const char *arguments = kernel->cmdline + strcspn(kernel->cmdline, " ");

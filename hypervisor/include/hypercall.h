@@ -27,6 +27,14 @@ long do_multicall(uint64_t list, uint64_t count, uint64_t unused3, uint64_t unus
 		  uint64_t unused5);
 long do_vm_assist(uint64_t cmd, uint64_t type, uint64_t unused3, uint64_t unused4,
 		  uint64_t unused5);
+long do_update_va_mapping(uint64_t va, uint64_t new_entry, uint64_t flags, uint64_t unused4,
+			  uint64_t unused5);
+long do_mmu_update(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t foreign_domain,
+		   uint64_t unused5);
+long do_mmuext_op(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t foreign_domain,
+		  uint64_t unused5);
+long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall, uint64_t unused4,
+		      uint64_t unused5);
 long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer, uint64_t unused4,
 		   uint64_t unused5);
 long do_xen_version(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t unused4,

@@ -79,7 +79,7 @@ enum page_type {
 #define PGT_LINEAR_MASK (0xffu << PGT_LINEAR_SHIFT)
 #define PGT_LINEAR_MAX 127
 #define PGT_LINEAR_MIN (-128)
-#define PGT_PINNED (1u << 27)    /* MMUEXT_PIN_Ln_TABLE holds one type reference */
+#define PGT_PINNED (1u << 27)	 /* MMUEXT_PIN_Ln_TABLE holds one type reference */
 #define PGT_VALIDATED (1u << 28) /* page tables: every entry checked; others: set at once */
 #define PGT_TYPE_SHIFT 29
 #define PGT_TYPE_MASK (7u << PGT_TYPE_SHIFT)
@@ -111,16 +111,16 @@ static inline int page_linear_count(uint32_t type_info)
 #define PTE_PSE (1ull << 7) /* L2, L3: a 2 MiB or 1 GiB superpage */
 #define PTE_PAT (1ull << 7) /* L1: the third bit of the cache type index */
 #define PTE_GLOBAL (1ull << 8)
-#define PTE_AVAIL (7ull << 9)                   /* bits 9-11: for software */
-#define PTE_ADDR_MASK 0x000ffffffffff000ull     /* bits 12-51: the frame */
-#define PTE_GUEST_KERNEL (1ull << 52)           /* set by Xen on guest-kernel L1 mappings */
-#define PTE_AVAIL_HIGH (0x7ffull << 52)         /* bits 52-62: for software */
-#define PTE_GNTTAB (1ull << 62)                 /* a grant mapping; only the hypervisor sets it */
+#define PTE_AVAIL (7ull << 9)		    /* bits 9-11: for software */
+#define PTE_ADDR_MASK 0x000ffffffffff000ull /* bits 12-51: the frame */
+#define PTE_GUEST_KERNEL (1ull << 52)	    /* set by Xen on guest-kernel L1 mappings */
+#define PTE_AVAIL_HIGH (0x7ffull << 52)	    /* bits 52-62: for software */
+#define PTE_GNTTAB (1ull << 62)		    /* a grant mapping; only the hypervisor sets it */
 #define PTE_NX (1ull << 63)
 #define PTE_CACHE_ATTRS (PTE_PAT | PTE_PCD | PTE_PWT) /* in an L1 entry */
 
 /* What a guest may set in a present entry of any level, besides the frame number. */
-#define PTE_GUEST_FLAGS                                                                    \
+#define PTE_GUEST_FLAGS                                                                            \
 	(PTE_PRESENT | PTE_RW | PTE_USER | PTE_ACCESSED | PTE_DIRTY | PTE_AVAIL | PTE_AVAIL_HIGH | \
 	 PTE_NX)
 /* Xen's base_disallow_mask: cache control, PSE/PAT and GLOBAL (bits 3, 4, 7, 8). */
@@ -200,14 +200,10 @@ int unpin_page_table(struct domain *d, unsigned long mfn);
  * level, take the references it implies, swap it in, drop the old entry's references. Returns 0
  * or -errno, and on failure the table and every count are as before.
  */
-int mod_l1_entry(struct page_info *table, unsigned int index, uint64_t new_entry,
-		 struct domain *d);
-int mod_l2_entry(struct page_info *table, unsigned int index, uint64_t new_entry,
-		 struct domain *d);
-int mod_l3_entry(struct page_info *table, unsigned int index, uint64_t new_entry,
-		 struct domain *d);
-int mod_l4_entry(struct page_info *table, unsigned int index, uint64_t new_entry,
-		 struct domain *d);
+int mod_l1_entry(struct page_info *table, unsigned int index, uint64_t new_entry, struct domain *d);
+int mod_l2_entry(struct page_info *table, unsigned int index, uint64_t new_entry, struct domain *d);
+int mod_l3_entry(struct page_info *table, unsigned int index, uint64_t new_entry, struct domain *d);
+int mod_l4_entry(struct page_info *table, unsigned int index, uint64_t new_entry, struct domain *d);
 
 /*
  * One MMU_NORMAL_PT_UPDATE request of mmu_update: write entry index of d's frame table_mfn.
@@ -256,8 +252,7 @@ bool page_type_foreign_map_permitted(const struct domain *d, const struct domain
  * L4_FIRST_HYPERVISOR_SLOT..L4_LAST_HYPERVISOR_SLOT of l4 (whatever the guest left there is
  * never used). Xen's init_xen_l4_slots().
  */
-void page_type_init_hypervisor_l4_slots(uint64_t *l4, unsigned long l4_mfn,
-					const struct domain *d);
+void page_type_init_hypervisor_l4_slots(uint64_t *l4, unsigned long l4_mfn, const struct domain *d);
 
 /*
  * Validate (and fix up) the 512 descriptors of a page about to become part of d's GDT or LDT.

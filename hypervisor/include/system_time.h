@@ -21,6 +21,10 @@ extern struct time_calibration time_calibration;
 void time_mark_boot(void);
 void time_init(void);
 uint64_t now_ns(void);
+struct vcpu_time_info;
+/* Write the current time scale into a guest's vcpu_time_info (Xen's version protocol). */
+void time_publish(struct vcpu_time_info *t);
+
 /* Busy-wait; used only at boot (CPU start-up delays). */
 void udelay(uint64_t microseconds);
 

@@ -7,3 +7,6 @@ TEST_TARGETS += $(HV_BUILD)/parvus
 bench-boot: $(HV_BUILD)/parvus
 	tests/bench/boot-time $(BOOT_BENCH_RUNS)
 BENCH_TARGETS += bench-boot
+
+# PV guest test kernels on Parvus (the kernels come from tests/guests/build.mk).
+TEST_LISTS += tests/boot/guests.tests

@@ -116,6 +116,7 @@ void idt_init(void)
 	/* int3 and into may be executed by a guest (ring 3): Xen lets them through likewise. */
 	idt[3].type_attributes = IDT_INTERRUPT_GATE | (3 << 5);
 	idt[4].type_attributes = IDT_INTERRUPT_GATE | (3 << 5);
+	idt[0x80].type_attributes = IDT_INTERRUPT_GATE | (3 << 5); /* PV guests' int $0x80 */
 	idt[2].ist = IST_NMI;
 	idt[8].ist = IST_DOUBLE_FAULT;
 	idt[18].ist = IST_MACHINE_CHECK;

@@ -18,6 +18,7 @@
 #include <hypercall.h>
 #include <printk.h>
 #include <stdio.h>
+#include <string.h>
 #include <public/xen.h>
 #include <public/errno.h>
 
@@ -56,10 +57,14 @@ bool bounce_exception(struct cpu_regs *regs, unsigned int vector, bool has_error
 	/* Built from the lowest address up: rcx, r11, [error], rip, cs, rflags, rsp, ss. */
 	frame[n++] = regs->rcx;
 	frame[n++] = regs->r11;
+	/* The guest kernel believes it runs in supervisor mode: a page fault it takes does not
+	 * carry the user bit (Xen clears it likewise). */
 	if (has_error_code)
-		frame[n++] = regs->error_code;
+		frame[n++] = vector == 14 ? regs->error_code & ~4ull : regs->error_code;
 	frame[n++] = regs->rip;
-	frame[n++] = regs->cs | ((uint64_t)info->evtchn_upcall_mask << 32);
+	/* Interrupted in its kernel, the guest sees RPL 0 in cs (Xen clears it so the kernel can
+	 * tell); iret puts RPL 3 back. User mode is not built yet, so it is always the kernel. */
+	frame[n++] = (regs->cs & ~3ull) | ((uint64_t)info->evtchn_upcall_mask << 32);
 	frame[n++] = (regs->rflags & ~EFLAGS_IF) | (info->evtchn_upcall_mask ? 0 : EFLAGS_IF);
 	frame[n++] = regs->rsp;
 	frame[n++] = regs->ss;
@@ -99,11 +104,18 @@ long do_iret(uint64_t unused1, uint64_t unused2, uint64_t unused3, uint64_t unus
 		domain_crash(v->domain, "HYPERVISOR_iret: the iret frame is not readable");
 	/* Whatever we load here, our own iretq must not fault on it: only the guest's flat
 	 * selectors and a canonical rip. */
-	uint16_t cs = (uint16_t)ctx.cs; /* bits 32-39 carry the saved event mask */
+	uint16_t cs = (uint16_t)ctx.cs | 3; /* bits 32-39 carry the saved event mask; RPL 0
+					    * in a bounce frame means the guest kernel */
 
-	if ((cs != FLAT_RING3_CS64 && cs != FLAT_RING3_CS32) || (uint16_t)ctx.ss != FLAT_RING3_SS64 ||
-	    !canonical(ctx.rip))
-		domain_crash(v->domain, "HYPERVISOR_iret: a selector or rip we cannot return to");
+	if ((cs != FLAT_RING3_CS64 && cs != FLAT_RING3_CS32) ||
+	    ((uint16_t)ctx.ss | 3) != FLAT_RING3_SS64 ||
+	    !canonical(ctx.rip)) {
+		char why[128];
+
+		snprintf(why, sizeof(why), "HYPERVISOR_iret to cs %#lx ss %#lx rip %#lx: not a "
+			 "place we can return to", ctx.cs, ctx.ss, ctx.rip);
+		domain_crash(v->domain, why);
+	}
 	vcpu_info_of(v)->evtchn_upcall_mask = !(ctx.rflags & EFLAGS_IF);
 	regs->rip = ctx.rip;
 	regs->cs = cs;
@@ -127,4 +139,78 @@ long do_stack_switch(uint64_t ss, uint64_t sp, uint64_t unused3, uint64_t unused
 	v->kernel_ss = (uint16_t)ss;
 	v->kernel_sp = sp;
 	return 0;
+}
+
+/* set_callbacks: where events (upcalls), failed segment loads and guest-user SYSCALLs enter. */
+long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall, uint64_t unused4,
+		      uint64_t unused5)
+{
+	struct vcpu *v = current_vcpu();
+
+	(void)unused4, (void)unused5;
+	v->event_callback = event;
+	v->failsafe_callback = failsafe;
+	v->syscall_callback = syscall;
+	return 0;
+}
+
+/*
+ * Xen's forced-emulation prefix: "ud2; .ascii \"xen\"" before an instruction asks the
+ * hypervisor to emulate it. Only CPUID may follow. A guest kernel uses it to see the CPUID view
+ * the hypervisor chooses for it rather than the raw CPU's.
+ */
+static const uint8_t forced_cpuid[] = {0x0f, 0x0b, 0x78, 0x65, 0x6e, 0x0f, 0xa2};
+
+#define XEN_CPUID_FIRST_LEAF 0x40000000u
+#define XEN_CPUID_LAST_LEAF 0x40000005u
+#define CPUID1_ECX_HIDDEN ((1u << 3) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8))
+#define CPUID1_ECX_HYPERVISOR (1u << 31)
+#define CPUID81_ECX_SVM (1u << 2)
+
+static void guest_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_result *r)
+{
+	if (leaf >= XEN_CPUID_FIRST_LEAF && leaf < XEN_CPUID_FIRST_LEAF + 0x100) {
+		*r = (struct cpuid_result){0, 0, 0, 0};
+		switch (leaf) {
+		case XEN_CPUID_FIRST_LEAF: /* "XenVMMXenVMM" and the last leaf */
+			*r = (struct cpuid_result){XEN_CPUID_LAST_LEAF, 0x566e6558, 0x65584d4d,
+						   0x4d4d566e};
+			break;
+		case XEN_CPUID_FIRST_LEAF + 1: /* version */
+			r->eax = 4 << 16 | 17;
+			break;
+		case XEN_CPUID_FIRST_LEAF + 2: /* one hypercall page, at this MSR */
+			r->eax = 1;
+			r->ebx = 0x40000000;
+			break;
+		default:
+			break;
+		}
+		return;
+	}
+	*r = cpuid(leaf, subleaf);
+	/* What a PV kernel may not use: monitor/mwait, VMX, SMX, power management, SVM. */
+	if (leaf == 1) {
+		r->ecx &= ~CPUID1_ECX_HIDDEN;
+		r->ecx |= CPUID1_ECX_HYPERVISOR;
+	} else if (leaf == 0x80000001) {
+		r->ecx &= ~CPUID81_ECX_SVM;
+	}
+}
+
+bool emulate_forced_instruction(struct cpu_regs *regs)
+{
+	uint8_t bytes[sizeof(forced_cpuid)];
+	struct cpuid_result r;
+
+	if (copy_from_guest_raw(bytes, regs->rip, sizeof(bytes)) ||
+	    memcmp(bytes, forced_cpuid, sizeof(bytes)) != 0)
+		return false;
+	guest_cpuid((uint32_t)regs->rax, (uint32_t)regs->rcx, &r);
+	regs->rax = r.eax;
+	regs->rbx = r.ebx;
+	regs->rcx = r.ecx;
+	regs->rdx = r.edx;
+	regs->rip += sizeof(forced_cpuid);
+	return true;
 }

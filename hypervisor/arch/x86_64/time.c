@@ -8,6 +8,7 @@
 #include <arch/apic.h>
 #include <arch/x86.h>
 #include <printk.h>
+#include <public/xen.h>
 
 #define PIT_HZ 1193182
 #define CALIBRATION_MS 10
@@ -150,4 +151,20 @@ void arch_timer_program(uint64_t deadline_ns)
 	if (ticks > 0xffffffffu)
 		ticks = 0xffffffffu;
 	lapic_timer_oneshot(ticks ? (uint32_t)ticks : 1);
+}
+
+/*
+ * Publish the time scale to a guest's vcpu_time_info, with Xen's version protocol: the version
+ * is odd while the fields change, so a guest that reads an odd or changed version reads again.
+ */
+void time_publish(struct vcpu_time_info *t)
+{
+	__atomic_store_n(&t->version, t->version + 1, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	t->tsc_timestamp = rdtsc();
+	t->system_time = now_ns();
+	t->tsc_to_system_mul = time_calibration.ns_mul;
+	t->tsc_shift = time_calibration.ns_shift;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&t->version, t->version + 1, __ATOMIC_RELEASE);
 }

@@ -140,6 +140,8 @@ long do_set_trap_table(uint64_t traps, uint64_t unused2, uint64_t unused3, uint6
 			return -XEN_EFAULT;
 		if (entry.address == 0)
 			return 0;
+		if ((uint64_t)((int64_t)(entry.address << 16) >> 16) != entry.address)
+			return -XEN_EINVAL; /* a handler we could never enter; earlier ones stay */
 		v->traps[entry.vector].flags = entry.flags;
 		v->traps[entry.vector].cs = entry.cs;
 		v->traps[entry.vector].address = entry.address;
@@ -167,6 +169,8 @@ static void guest_exception(struct cpu_regs *regs)
 	bool has_error_code = vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
 
 	v->regs = *regs;
+	if (vector == 6 && emulate_forced_instruction(regs))
+		return;
 	if (vector != 2 && vector != 8 && vector != 18 &&
 	    bounce_exception(regs, vector, has_error_code))
 		return;
@@ -184,8 +188,25 @@ static void guest_exception(struct cpu_regs *regs)
 	domain_crash(v->domain, why);
 }
 
+#define GUEST_SYSCALL_VECTOR 0x80
+
 void do_interrupt(struct cpu_regs *regs)
 {
+	/* int $0x80 from a guest (a DPL 3 gate, as in Xen): straight to its handler for 0x80. */
+	if (regs->vector == GUEST_SYSCALL_VECTOR && (regs->cs & 3) == 3 && current_vcpu()) {
+		struct vcpu *v = current_vcpu();
+
+		v->regs = *regs;
+		if (bounce_exception(regs, GUEST_SYSCALL_VECTOR, false))
+			return;
+		/* No handler: what the CPU itself would raise, a #GP naming IDT entry 0x80 at the
+		 * int instruction (2 bytes back). */
+		regs->rip -= 2;
+		regs->vector = 13;
+		regs->error_code = GUEST_SYSCALL_VECTOR << 3 | 2;
+		guest_exception(regs);
+		return;
+	}
 	if (regs->vector >= 32) {
 		irq_handler_t handler = irq_get_handler((unsigned int)regs->vector);
 

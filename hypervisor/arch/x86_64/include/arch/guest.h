@@ -20,6 +20,9 @@ __attribute__((noreturn)) void guest_exit(uint64_t reason);
 /* Deliver an exception to the current guest's handler; false when it cannot be delivered. */
 bool bounce_exception(struct cpu_regs *regs, unsigned int vector, bool has_error_code);
 
+/* A #UD at Xen's forced-emulation prefix followed by CPUID: emulated, true. */
+bool emulate_forced_instruction(struct cpu_regs *regs);
+
 /* SYSCALL from a guest: a hypercall (the guest's kernel). */
 void do_guest_syscall(struct cpu_regs *regs);
 

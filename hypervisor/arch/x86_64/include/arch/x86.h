@@ -160,6 +160,11 @@ static inline void halt(void)
 	__asm__ volatile("hlt" : : : "memory");
 }
 
+static inline void invlpg(uint64_t address)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(address) : "memory");
+}
+
 static inline void flush_tlb_local(void)
 {
 	write_cr3(read_cr3());

@@ -1,0 +1,315 @@
+/*
+ * The guest's page-table hypercalls: update_va_mapping, mmu_update and mmuext_op, on top of
+ * page_type.c, which decides whether each entry is legal and keeps every count. Here we find
+ * the table a request means, call the core, and flush the TLB as asked. Also the hooks the
+ * core needs from the hypervisor. Today one vCPU per domain runs, on one CPU, so "flush all"
+ * and "flush local" are the same; they part ways with SMP guests (issue 5).
+ */
+#include <hypercall.h>
+#include <domain.h>
+#include <m2p.h>
+#include <page_alloc.h>
+#include <page_type.h>
+#include <printk.h>
+#include <direct_map.h>
+#include <string.h>
+#include <arch/uaccess.h>
+#include <arch/x86.h>
+#include <public/errno.h>
+#include <public/xen.h>
+
+#define SYSCALL_LENGTH 2
+#define REQUESTS_PER_SLICE 64
+
+extern uint64_t boot_l4[512];
+
+/* ---- hooks for page_type.c ---- */
+
+void page_type_flush_hook(struct page_info *pg)
+{
+	(void)pg;
+	flush_tlb_local();
+}
+
+void page_type_free_hook(struct page_info *pg)
+{
+	m2p_set(page_to_mfn(pg), M2P_INVALID);
+	flush_tlb_local();
+	free_pages(pg, 0);
+}
+
+void page_type_panic(const char *why)
+{
+	panic("page types: %s", why);
+}
+
+bool page_type_iomem_permitted(const struct domain *d, unsigned long mfn)
+{
+	(void)d, (void)mfn;
+	return false; /* device memory for dom0 comes with its drivers (issue 6) */
+}
+
+bool page_type_has_io_resources(const struct domain *d)
+{
+	(void)d;
+	return false;
+}
+
+bool page_type_foreign_map_permitted(const struct domain *d, const struct domain *owner,
+				     unsigned long mfn, bool writable)
+{
+	(void)d, (void)owner, (void)mfn, (void)writable;
+	return false; /* grant and privileged foreign mappings: issue 5 */
+}
+
+void page_type_init_hypervisor_l4_slots(uint64_t *l4, unsigned long l4_mfn,
+					const struct domain *d)
+{
+	(void)l4_mfn, (void)d;
+	for (unsigned int slot = L4_FIRST_HYPERVISOR_SLOT; slot <= L4_LAST_HYPERVISOR_SLOT; slot++)
+		l4[slot] = boot_l4[slot];
+}
+
+bool page_type_check_descriptors(uint64_t *descriptors, const struct domain *d)
+{
+	(void)descriptors, (void)d;
+	return false; /* guest GDT/LDT pages: with set_gdt (issue 4) */
+}
+
+/* ---- finding tables ---- */
+
+static uint64_t current_l4_mfn(void)
+{
+	return read_cr3() >> PAGE_SHIFT;
+}
+
+/* The L1 table and slot that map va in the guest's current page tables, or NULL. */
+static struct page_info *l1_for(uint64_t va, unsigned int *index)
+{
+	uint64_t mfn = current_l4_mfn();
+
+	for (int level = 4; level > 1; level--) {
+		uint64_t entry = ((uint64_t *)mfn_to_virt(mfn))[(va >> (12 + 9 * (level - 1))) & 511];
+
+		if (!(entry & 1) || (level < 4 && (entry & (1u << 7))))
+			return NULL; /* not present, or a superpage */
+		mfn = pte_mfn(entry);
+		if (!mfn_valid(mfn))
+			return NULL;
+	}
+	*index = (va >> 12) & 511;
+	return mfn_to_page(mfn);
+}
+
+static void flush_as_asked(uint64_t flags, uint64_t va)
+{
+	switch (flags & UVMF_FLUSHTYPE_MASK) {
+	case UVMF_INVLPG:
+		invlpg(va);
+		break;
+	case UVMF_TLB_FLUSH:
+		flush_tlb_local();
+		break;
+	default:
+		break;
+	}
+}
+
+long do_update_va_mapping(uint64_t va, uint64_t new_entry, uint64_t flags, uint64_t unused4,
+			  uint64_t unused5)
+{
+	struct domain *d = current_vcpu()->domain;
+	unsigned int index;
+
+	(void)unused4, (void)unused5;
+	if (!guest_range_ok(va, 1))
+		return -XEN_EINVAL;
+	struct page_info *l1 = l1_for(va, &index);
+
+	if (!l1)
+		return -XEN_EINVAL;
+	int rc = mod_l1_entry(l1, index, new_entry, d);
+
+	if (rc == 0)
+		flush_as_asked(flags, va);
+	return rc;
+}
+
+/*
+ * A preempted batch continues as the same hypercall on the rest of the list, with this bit
+ * set in the count (Xen's MMU_UPDATE_PREEMPTED): then the "done" the guest asked for already
+ * holds the requests finished before, and we add to it.
+ */
+#define BATCH_PREEMPTED 0x80000000u
+
+static long continue_later(uint64_t number, uint64_t rest, uint64_t remaining)
+{
+	struct cpu_regs *regs = current_vcpu()->entry_regs;
+
+	regs->rdi = rest;
+	regs->rsi = remaining | BATCH_PREEMPTED;
+	regs->rip -= SYSCALL_LENGTH;
+	return (long)number;
+}
+
+/* Strip the preemption bit; say how many requests earlier slices finished. */
+static unsigned int batch_start(uint64_t *count, uint64_t done_pointer)
+{
+	unsigned int done = 0;
+
+	if (*count & BATCH_PREEMPTED) {
+		*count &= ~(uint64_t)BATCH_PREEMPTED;
+		if (done_pointer)
+			copy_from_guest_raw(&done, done_pointer, sizeof(done));
+	}
+	*count &= 0xffffffffu; /* the count is an unsigned int in the ABI */
+	return done;
+}
+
+static long report_done(uint64_t done_pointer, unsigned int done, long rc)
+{
+	if (done_pointer && copy_to_guest_raw(done_pointer, &done, sizeof(done)))
+		return rc ? rc : -XEN_EFAULT;
+	return rc;
+}
+
+long do_mmu_update(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t foreign_domain,
+		   uint64_t unused5)
+{
+	struct domain *d = current_vcpu()->domain;
+	uint64_t i;
+	long rc = 0;
+
+	(void)unused5;
+	unsigned int done = batch_start(&count, done_pointer);
+
+	if ((uint16_t)foreign_domain != DOMID_SELF && (uint16_t)foreign_domain != d->domain_id)
+		return -XEN_ESRCH; /* mapping another domain's frames: issue 5 */
+	for (i = 0; i < count; i++) {
+		struct mmu_update request;
+
+		if (i == REQUESTS_PER_SLICE) {
+			report_done(done_pointer, done + (unsigned int)i, 0);
+			return continue_later(__HYPERVISOR_mmu_update, list + i * sizeof(request),
+					      count - i);
+		}
+		if (copy_from_guest_raw(&request, list + i * sizeof(request), sizeof(request))) {
+			rc = -XEN_EFAULT;
+			break;
+		}
+		uint64_t mfn = request.ptr >> PAGE_SHIFT;
+
+		switch (request.ptr & 3) {
+		case MMU_NORMAL_PT_UPDATE:
+		case MMU_PT_UPDATE_PRESERVE_AD:
+			rc = mmu_update_entry(d, mfn, (request.ptr & (PAGE_SIZE - 1)) / 8,
+					      request.val);
+			break;
+		case MMU_MACHPHYS_UPDATE:
+			if (!mfn_valid(mfn) || !get_page(mfn_to_page(mfn), d)) {
+				rc = -XEN_EINVAL;
+				break;
+			}
+			m2p_set(mfn, request.val);
+			put_page(mfn_to_page(mfn));
+			break;
+		default:
+			rc = -XEN_ENOSYS;
+		}
+		if (rc)
+			break;
+	}
+	return report_done(done_pointer, done + (unsigned int)i, rc);
+}
+
+long do_mmuext_op(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t foreign_domain,
+		  uint64_t unused5)
+{
+	struct vcpu *v = current_vcpu();
+	struct domain *d = v->domain;
+	uint64_t i;
+	long rc = 0;
+
+	(void)unused5;
+	unsigned int done = batch_start(&count, done_pointer);
+
+	if ((uint16_t)foreign_domain != DOMID_SELF && (uint16_t)foreign_domain != d->domain_id)
+		return -XEN_ESRCH;
+	for (i = 0; i < count; i++) {
+		struct mmuext_op op;
+
+		if (i == REQUESTS_PER_SLICE) {
+			report_done(done_pointer, done + (unsigned int)i, 0);
+			return continue_later(__HYPERVISOR_mmuext_op, list + i * sizeof(op),
+					      count - i);
+		}
+		if (copy_from_guest_raw(&op, list + i * sizeof(op), sizeof(op))) {
+			rc = -XEN_EFAULT;
+			break;
+		}
+		switch (op.cmd) {
+		case MMUEXT_PIN_L1_TABLE:
+		case MMUEXT_PIN_L1_TABLE + 1:
+		case MMUEXT_PIN_L1_TABLE + 2:
+		case MMUEXT_PIN_L4_TABLE:
+			rc = pin_page_table(d, op.arg1.mfn, op.cmd - MMUEXT_PIN_L1_TABLE + 1);
+			break;
+		case MMUEXT_UNPIN_TABLE:
+			rc = unpin_page_table(d, op.arg1.mfn);
+			break;
+		case MMUEXT_NEW_BASEPTR: {
+			uint64_t old = v->guest_table;
+
+			if (!mfn_valid(op.arg1.mfn)) {
+				rc = -XEN_EINVAL;
+				break;
+			}
+			rc = get_page_and_type(mfn_to_page(op.arg1.mfn), d, PGT_L4);
+			if (rc)
+				break;
+			v->guest_table = op.arg1.mfn;
+			write_cr3(op.arg1.mfn << PAGE_SHIFT);
+			if (old)
+				put_page_and_type(mfn_to_page(old));
+			break;
+		}
+		case MMUEXT_TLB_FLUSH_LOCAL:
+		case MMUEXT_TLB_FLUSH_MULTI:
+		case MMUEXT_TLB_FLUSH_ALL:
+			flush_tlb_local();
+			break;
+		case MMUEXT_INVLPG_LOCAL:
+		case MMUEXT_INVLPG_MULTI:
+		case MMUEXT_INVLPG_ALL:
+			invlpg(op.arg1.linear_addr);
+			break;
+		case MMUEXT_CLEAR_PAGE:
+		case MMUEXT_COPY_PAGE: {
+			struct page_info *target = mfn_valid(op.arg1.mfn) ? mfn_to_page(op.arg1.mfn)
+									  : NULL;
+
+			if (!target || get_page_and_type(target, d, PGT_WRITABLE)) {
+				rc = -XEN_EINVAL;
+				break;
+			}
+			if (op.cmd == MMUEXT_CLEAR_PAGE) {
+				memset(mfn_to_virt(op.arg1.mfn), 0, PAGE_SIZE);
+			} else if (!mfn_valid(op.arg2.src_mfn) ||
+				   !get_page(mfn_to_page(op.arg2.src_mfn), d)) {
+				rc = -XEN_EINVAL;
+			} else {
+				memcpy(mfn_to_virt(op.arg1.mfn), mfn_to_virt(op.arg2.src_mfn),
+				       PAGE_SIZE);
+				put_page(mfn_to_page(op.arg2.src_mfn));
+			}
+			put_page_and_type(target);
+			break;
+		}
+		default:
+			rc = -XEN_ENOSYS;
+		}
+		if (rc)
+			break;
+	}
+	return report_done(done_pointer, done + (unsigned int)i, rc);
+}
