@@ -11,6 +11,7 @@ static const hypercall_handler_t hypercall_table[64] = {
 	[__HYPERVISOR_mmu_update] = do_mmu_update,
 	[__HYPERVISOR_update_va_mapping] = do_update_va_mapping,
 	[__HYPERVISOR_mmuext_op] = do_mmuext_op,
+	[__HYPERVISOR_update_va_mapping_otherdomain] = do_update_va_mapping_otherdomain,
 	[__HYPERVISOR_stack_switch] = do_stack_switch,
 	[__HYPERVISOR_set_callbacks] = do_set_callbacks,
 	[__HYPERVISOR_iret] = do_iret,

@@ -119,6 +119,19 @@ long do_memory_op(uint64_t command, uint64_t arg, uint64_t unused3, uint64_t unu
 
 		return copy_to_guest_raw(arg, &mapping, sizeof(mapping)) ? -XEN_EFAULT : 0;
 	}
+	case XENMEM_machphys_mfn_list: {
+		struct xen_machphys_mfn_list list;
+		uint64_t mfns[64];
+
+		if (copy_from_guest_raw(&list, arg, sizeof(list)))
+			return -XEN_EFAULT;
+		unsigned int n = m2p_extents(mfns, list.max_extents < 64 ? list.max_extents : 64);
+
+		if (n && copy_to_guest_raw((uint64_t)list.extent_start.p, mfns, n * sizeof(mfns[0])))
+			return -XEN_EFAULT;
+		list.nr_extents = n;
+		return copy_to_guest_raw(arg, &list, sizeof(list)) ? -XEN_EFAULT : 0;
+	}
 	default:
 		return -XEN_ENOSYS;
 	}

@@ -285,6 +285,8 @@ static int map_io_frame(uint64_t *entry, const struct domain *d, unsigned long m
 
 	if (!page_type_iomem_permitted(d, mfn))
 		return mfn == PTE_INVALID_MFN ? -XEN_EINVAL : -XEN_EPERM;
+	if (page_type_iomem_read_only(d, mfn)) /* e.g. the I/O APIC: look, do not touch */
+		*entry &= ~PTE_RW;
 	/* Write-back, write-through and write-protect become uncached; no reference is taken. */
 	if (attrs == 0 || attrs == PTE_PWT || attrs == (PTE_PWT | PTE_PAT))
 		*entry = (*entry & ~PTE_CACHE_ATTRS) | PTE_PWT | PTE_PCD;
@@ -767,6 +769,13 @@ __attribute__((weak, noreturn)) void page_type_panic(const char *why)
 }
 
 __attribute__((weak)) bool page_type_iomem_permitted(const struct domain *d, unsigned long mfn)
+{
+	(void)d;
+	(void)mfn;
+	return false;
+}
+
+__attribute__((weak)) bool page_type_iomem_read_only(const struct domain *d, unsigned long mfn)
 {
 	(void)d;
 	(void)mfn;

@@ -38,6 +38,7 @@ struct vcpu {
 		uint64_t address;
 	} traps[256];
 	uint64_t guest_table; /* the L4 in use (new_baseptr); holds an L4 type reference */
+	uint64_t guest_table_user; /* new_user_baseptr: the L4 for user mode, or 0 */
 	uint64_t event_callback, failsafe_callback, syscall_callback; /* set_callbacks */
 	uint64_t kernel_sp; /* stack_switch: the guest kernel's stack for entries from user mode */
 	uint16_t kernel_ss;

@@ -29,6 +29,8 @@ long do_vm_assist(uint64_t cmd, uint64_t type, uint64_t unused3, uint64_t unused
 		  uint64_t unused5);
 long do_update_va_mapping(uint64_t va, uint64_t new_entry, uint64_t flags, uint64_t unused4,
 			  uint64_t unused5);
+long do_update_va_mapping_otherdomain(uint64_t va, uint64_t new_entry, uint64_t flags,
+				      uint64_t domain, uint64_t unused5);
 long do_mmu_update(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t foreign_domain,
 		   uint64_t unused5);
 long do_mmuext_op(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t foreign_domain,

@@ -15,6 +15,8 @@
 void m2p_init(void);
 void m2p_set(uint64_t mfn, uint64_t pfn);
 uint64_t m2p_get(uint64_t mfn);
+/* The first frame of each 2 MiB extent of the table, at most max of them; how many. */
+unsigned int m2p_extents(uint64_t *mfns, unsigned int max);
 /* Frames the table covers (its entries), for machphys queries. */
 uint64_t m2p_entries(void);
 

@@ -233,9 +233,14 @@ __attribute__((noreturn)) void page_type_panic(const char *why);
 
 /*
  * May d map machine frame mfn, which is not RAM it owns (device memory, a reserved frame, or a
- * number past the frame table), through an L1 entry? Xen's iomem_access_permitted().
+ * number past the frame table), through an L1 entry? Xen's iomem_access_permitted(). Reserved
+ * frames include the hypervisor's image and frame table: grant device ranges only.
  */
 bool page_type_iomem_permitted(const struct domain *d, unsigned long mfn);
+
+/* Device frames d may map only read-only (the entry's RW bit is dropped; Xen does this for
+ * the I/O APICs). */
+bool page_type_iomem_read_only(const struct domain *d, unsigned long mfn);
 
 /* Does d hold I/O resources? Then it may also choose cache attributes in its L1 entries. */
 bool page_type_has_io_resources(const struct domain *d);

@@ -86,6 +86,15 @@ bool page_type_iomem_permitted(const struct domain *d, unsigned long mfn)
 	return d->iomem && (mfn < FIRST_RAM || (mfn >= NR_FRAMES && mfn < NR_FRAMES + 16));
 }
 
+/* Device frame 5 stands for an I/O APIC: mappable, but only read-only. */
+#define READ_ONLY_DEVICE_FRAME 5
+
+bool page_type_iomem_read_only(const struct domain *d, unsigned long mfn)
+{
+	(void)d;
+	return mfn == READ_ONLY_DEVICE_FRAME;
+}
+
 bool page_type_has_io_resources(const struct domain *d)
 {
 	return d->io_resources;
@@ -760,6 +769,21 @@ static void test_l1_device_frames_need_permission(void **state)
 
 	slots(l1)[3] = pte(NR_FRAMES + 100, P); /* outside what the hook grants */
 	expect_pin_refused(l1, 1, -XEN_EPERM);
+}
+
+static void test_l1_read_only_device_frame_loses_rw(void **state)
+{
+	unsigned long l1 = new_frame(&dom_a);
+
+	(void)state;
+	dom_a.iomem = true;
+	slots(l1)[0] = pte(READ_ONLY_DEVICE_FRAME, RW); /* asked writable */
+	slots(l1)[1] = pte(4, RW);			 /* an ordinary device frame */
+	assert_int_equal(pin_page_table(&dom_a, l1, 1), 0);
+	assert_int_equal(slots(l1)[0] & PTE_RW, 0);	 /* made read-only */
+	assert_int_not_equal(slots(l1)[0] & P, 0);	 /* but still mapped */
+	assert_int_not_equal(slots(l1)[1] & PTE_RW, 0); /* the other keeps its rights */
+	assert_int_equal(unpin_page_table(&dom_a, l1), 0);
 }
 
 /* ==== L2, L3, L4 entries ==== */
@@ -1601,6 +1625,7 @@ int main(void)
 		CASE(test_l1_cache_bits_need_io_resources),
 		CASE(test_l1_refuses_frames_past_the_table),
 		CASE(test_l1_device_frames_need_permission),
+		CASE(test_l1_read_only_device_frame_loses_rw),
 		CASE(test_upper_levels_refuse_bad_entries),
 		CASE(test_l2_maps_an_l1),
 		CASE(test_l2_entry_to_a_writable_frame_refused),

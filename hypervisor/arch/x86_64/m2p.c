@@ -1,6 +1,7 @@
 /*
- * The machine-to-phys table (see m2p.h). Its frames come from the frame allocator and are
- * mapped twice: by the direct map (how we write it) and, read-only and user-accessible, at
+ * The machine-to-phys table (see m2p.h). Its frames come from the frame allocator in 2 MiB
+ * extents (XENMEM_machphys_mfn_list names each extent's first frame, as Xen's ABI has it; the
+ * unused tail of the last extent is given back), and are mapped twice: by the direct map (how we write it) and, read-only and user-accessible, at
  * MACH2PHYS_VIRT_START in L4 slot 256 of the hypervisor's page tables, which every guest's
  * L4 copies. Unused entries hold M2P_INVALID.
  */
@@ -23,6 +24,10 @@ extern uint64_t boot_l4[512];
 
 static uint64_t **table_pages; /* the table's frames, by their index, in the direct map */
 static uint64_t nr_entries;
+#define EXTENT_ORDER 9 /* 2 MiB */
+#define MAX_EXTENTS 512 /* 1 GiB of table: 128 Mi frames, 512 GiB of RAM */
+static uint64_t extent_mfns[MAX_EXTENTS];
+static unsigned int nr_extents;
 
 static uint64_t *new_table(void)
 {
@@ -56,8 +61,19 @@ void m2p_init(void)
 	if (!list)
 		panic("m2p: out of memory");
 	table_pages = page_to_virt(list);
+	for (uint64_t i = 0; i < pages; i += 1u << EXTENT_ORDER) {
+		struct page_info *extent = alloc_pages(EXTENT_ORDER);
+		uint64_t used = pages - i < (1u << EXTENT_ORDER) ? pages - i : 1u << EXTENT_ORDER;
+
+		if (!extent || nr_extents == MAX_EXTENTS)
+			panic("m2p: out of memory for the table");
+		extent_mfns[nr_extents++] = page_to_mfn(extent);
+		for (uint64_t k = used; k < (1u << EXTENT_ORDER); k++) /* the unused tail */
+			free_pages(extent + k, 0);
+		for (uint64_t k = 0; k < used; k++)
+			table_pages[i + k] = page_to_virt(extent + k);
+	}
 	for (uint64_t i = 0; i < pages; i++) {
-		table_pages[i] = new_table();
 		memset(table_pages[i], 0xff, PAGE_SIZE); /* M2P_INVALID */
 
 		uint64_t va = MACH2PHYS_VIRT_START + i * PAGE_SIZE;
@@ -87,4 +103,13 @@ uint64_t m2p_get(uint64_t mfn)
 uint64_t m2p_entries(void)
 {
 	return nr_entries;
+}
+
+unsigned int m2p_extents(uint64_t *mfns, unsigned int max)
+{
+	unsigned int n = nr_extents < max ? nr_extents : max;
+
+	for (unsigned int i = 0; i < n; i++)
+		mfns[i] = extent_mfns[i];
+	return n;
 }

@@ -11,6 +11,7 @@
 #include <page_alloc.h>
 #include <page_type.h>
 #include <printk.h>
+#include <boot_info.h>
 #include <direct_map.h>
 #include <string.h>
 #include <arch/uaccess.h>
@@ -43,10 +44,41 @@ void page_type_panic(const char *why)
 	panic("page types: %s", why);
 }
 
+#define LOCAL_APIC_MFN 0xfee00ul
+#define IO_APIC_MFN 0xfec00ul
+
+const struct boot_info *boot_info_get(void);
+
+/* Is mfn RAM (a usable range of the boot memory map)? RAM is never device memory. */
+static bool frame_is_ram(unsigned long mfn)
+{
+	const struct boot_info *info = boot_info_get();
+	uint64_t address = (uint64_t)mfn << PAGE_SHIFT;
+
+	for (unsigned int i = 0; i < info->nr_regions; i++) {
+		const struct memory_region *r = &info->regions[i];
+
+		if (r->type == MEMORY_USABLE && address >= r->start &&
+		    address - r->start < r->length)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * dom0 owns the devices, so it may map device memory: any frame that is not RAM, except the
+ * local APIC, which is the hypervisor's (Xen answers -EPERM there too). Frames of RAM that
+ * belong to no one - the hypervisor's own, the frame table - are RAM, hence refused.
+ */
 bool page_type_iomem_permitted(const struct domain *d, unsigned long mfn)
 {
-	(void)d, (void)mfn;
-	return false; /* device memory for dom0 comes with its drivers (issue 6) */
+	return d->is_privileged && mfn != LOCAL_APIC_MFN && (mfn >> 40) == 0 && !frame_is_ram(mfn);
+}
+
+bool page_type_iomem_read_only(const struct domain *d, unsigned long mfn)
+{
+	(void)d;
+	return mfn == IO_APIC_MFN;
 }
 
 bool page_type_has_io_resources(const struct domain *d)
@@ -101,6 +133,14 @@ static struct page_info *l1_for(uint64_t va, unsigned int *index)
 	return mfn_to_page(mfn);
 }
 
+/* A vCPU mask argument must be readable (its bits matter once domains have several vCPUs). */
+static bool vcpu_mask_readable(uint64_t mask)
+{
+	uint64_t bits;
+
+	return copy_from_guest_raw(&bits, mask, sizeof(bits)) == 0;
+}
+
 static void flush_as_asked(uint64_t flags, uint64_t va)
 {
 	switch (flags & UVMF_FLUSHTYPE_MASK) {
@@ -124,6 +164,11 @@ long do_update_va_mapping(uint64_t va, uint64_t new_entry, uint64_t flags, uint6
 	(void)unused4, (void)unused5;
 	if (!guest_range_ok(va, 1))
 		return -XEN_EINVAL;
+	/* Above the flush type and UVMF_ALL, the flags carry a pointer to a vCPU mask. */
+	uint64_t mask = flags & ~(UVMF_FLUSHTYPE_MASK | UVMF_ALL);
+
+	if (mask && !vcpu_mask_readable(mask))
+		return -XEN_EFAULT;
 	struct page_info *l1 = l1_for(va, &index);
 
 	if (!l1)
@@ -166,12 +211,14 @@ static unsigned int batch_start(uint64_t *count, uint64_t done_pointer)
 	return done;
 }
 
+/* Xen writes "done" back without checking: a pointer it cannot write is not an error. */
 static long report_done(uint64_t done_pointer, unsigned int done, long rc)
 {
-	if (done_pointer && copy_to_guest_raw(done_pointer, &done, sizeof(done)))
-		return rc ? rc : -XEN_EFAULT;
+	if (done_pointer)
+		copy_to_guest_raw(done_pointer, &done, sizeof(done));
 	return rc;
 }
+
 
 long do_mmu_update(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t foreign_domain,
 		   uint64_t unused5)
@@ -199,10 +246,12 @@ long do_mmu_update(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_
 		}
 		uint64_t mfn = request.ptr >> PAGE_SHIFT;
 
-		switch (request.ptr & 3) {
+		/* The command is in the low 3 bits of ptr (entries are 8-byte aligned). */
+		switch (request.ptr & 7) {
 		case MMU_NORMAL_PT_UPDATE:
 		case MMU_PT_UPDATE_PRESERVE_AD:
-			rc = mmu_update_entry(d, mfn, (request.ptr & (PAGE_SIZE - 1)) / 8,
+		case MMU_PT_UPDATE_NO_TRANSLATE: /* a PV domain has nothing to translate */
+			rc = mmu_update_entry(d, mfn, (request.ptr & (PAGE_SIZE - 8)) / 8,
 					      request.val);
 			break;
 		case MMU_MACHPHYS_UPDATE:
@@ -273,15 +322,54 @@ long do_mmuext_op(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t
 				put_page_and_type(mfn_to_page(old));
 			break;
 		}
-		case MMUEXT_TLB_FLUSH_LOCAL:
 		case MMUEXT_TLB_FLUSH_MULTI:
+		case MMUEXT_INVLPG_MULTI:
+			if (!vcpu_mask_readable((uint64_t)op.arg2.vcpumask.p)) {
+				rc = -XEN_EINVAL; /* Xen says -EINVAL here, not -EFAULT */
+				break;
+			}
+			if (op.cmd == MMUEXT_TLB_FLUSH_MULTI)
+				flush_tlb_local();
+			else
+				invlpg(op.arg1.linear_addr);
+			break;
+		case MMUEXT_TLB_FLUSH_LOCAL:
 		case MMUEXT_TLB_FLUSH_ALL:
 			flush_tlb_local();
 			break;
 		case MMUEXT_INVLPG_LOCAL:
-		case MMUEXT_INVLPG_MULTI:
 		case MMUEXT_INVLPG_ALL:
 			invlpg(op.arg1.linear_addr);
+			break;
+		case MMUEXT_NEW_USER_BASEPTR: {
+			uint64_t old = v->guest_table_user;
+
+			if (op.arg1.mfn) {
+				if (!mfn_valid(op.arg1.mfn)) {
+					rc = -XEN_EINVAL;
+					break;
+				}
+				rc = get_page_and_type(mfn_to_page(op.arg1.mfn), d, PGT_L4);
+				if (rc)
+					break;
+			}
+			v->guest_table_user = op.arg1.mfn; /* used when user mode exists */
+			if (old)
+				put_page_and_type(mfn_to_page(old));
+			break;
+		}
+		case MMUEXT_SET_LDT:
+			/* An LDT is page aligned and at most 8192 descriptors; using one (mapping
+			 * its pages as descriptor tables) comes with set_gdt. */
+			if ((op.arg1.linear_addr & (PAGE_SIZE - 1)) || op.arg2.nr_ents > 8192 ||
+			    !guest_range_ok(op.arg1.linear_addr, op.arg2.nr_ents * 8ull))
+				rc = -XEN_EINVAL;
+			else if (op.arg2.nr_ents)
+				rc = -XEN_ENOSYS;
+			break;
+		case MMUEXT_MARK_SUPER:
+		case MMUEXT_UNMARK_SUPER:
+			rc = -XEN_EOPNOTSUPP; /* superpage marking left Xen; so here */
 			break;
 		case MMUEXT_CLEAR_PAGE:
 		case MMUEXT_COPY_PAGE: {
@@ -312,4 +400,16 @@ long do_mmuext_op(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t
 			break;
 	}
 	return report_done(done_pointer, done + (unsigned int)i, rc);
+}
+
+/* update_va_mapping in another domain's page tables (privileged): no other domain exists yet. */
+long do_update_va_mapping_otherdomain(uint64_t va, uint64_t new_entry, uint64_t flags,
+				      uint64_t domain, uint64_t unused5)
+{
+	struct domain *d = current_vcpu()->domain;
+
+	(void)va, (void)new_entry, (void)flags, (void)unused5;
+	if ((uint16_t)domain == DOMID_SELF || (uint16_t)domain == d->domain_id)
+		return do_update_va_mapping(va, new_entry, flags, 0, 0);
+	return -XEN_ESRCH;
 }
