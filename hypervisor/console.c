@@ -183,6 +183,11 @@ long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer, uint64_t unuse
 	case CONSOLEIO_read: {
 		uint64_t done = 0;
 
+		/* The count is an int in Xen's ABI and the result is the count read: a count that
+		 * does not fit would be a result indistinguishable from an error. */
+		if ((uint32_t)count > 0x7fffffffu)
+			return -XEN_E2BIG;
+		count = (uint32_t)count;
 		for (int c; done < count && (c = console_input_take()) >= 0; done++) {
 			char byte = (char)c;
 

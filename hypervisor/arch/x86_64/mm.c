@@ -20,6 +20,8 @@
 #include <public/xen.h>
 
 #define SYSCALL_LENGTH 2
+#define PTE_ACCESSED_BIT (1ull << 5)
+#define PTE_DIRTY_BIT (1ull << 6)
 #define REQUESTS_PER_SLICE 64
 
 extern uint64_t boot_l4[512];
@@ -248,8 +250,17 @@ long do_mmu_update(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_
 
 		/* The command is in the low 3 bits of ptr (entries are 8-byte aligned). */
 		switch (request.ptr & 7) {
-		case MMU_NORMAL_PT_UPDATE:
 		case MMU_PT_UPDATE_PRESERVE_AD:
+			/* Keep the accessed and dirty bits the CPU already set in the entry. */
+			if (mfn_valid(mfn) && get_page(mfn_to_page(mfn), d)) {
+				uint64_t old = ((uint64_t *)mfn_to_virt(mfn))[(request.ptr &
+									  (PAGE_SIZE - 8)) / 8];
+
+				request.val |= old & (PTE_ACCESSED_BIT | PTE_DIRTY_BIT);
+				put_page(mfn_to_page(mfn));
+			}
+			/* fall through */
+		case MMU_NORMAL_PT_UPDATE:
 		case MMU_PT_UPDATE_NO_TRANSLATE: /* a PV domain has nothing to translate */
 			rc = mmu_update_entry(d, mfn, (request.ptr & (PAGE_SIZE - 8)) / 8,
 					      request.val);
