@@ -35,7 +35,7 @@
 extern uint64_t boot_l4[512];
 
 static struct domain dom0_domain = {.domain_id = 0, .is_privileged = true, .name = "dom0"};
-static struct vcpu dom0_vcpu = {.domain = &dom0_domain};
+static struct vcpu dom0_vcpu = {.domain = &dom0_domain, .pinned_cpu = -1};
 
 struct builder {
 	uint64_t *p2m; /* pfn -> mfn, the hypervisor's copy */

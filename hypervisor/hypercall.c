@@ -20,6 +20,7 @@ static const hypercall_handler_t hypercall_table[64] = {
 	[__HYPERVISOR_vm_assist] = do_vm_assist,
 	[__HYPERVISOR_xen_version] = do_xen_version,
 	[__HYPERVISOR_console_io] = do_console_io,
+	[__HYPERVISOR_sched_op_compat] = do_sched_op_compat,
 	[__HYPERVISOR_sched_op] = do_sched_op,
 };
 

@@ -1,30 +1,164 @@
 /*
- * sched_op: a guest gives up the CPU, or asks to be shut down. Today each CPU runs at most one
- * vCPU, so yield returns at once; scheduling many domains arrives with issue 5.
+ * sched_op: a guest gives up the CPU, asks to be shut down, or arms a watchdog. Today each
+ * CPU runs at most one vCPU, so yield and block return at once; scheduling many domains and
+ * polling event channels arrive with issue 5 (poll checks its arguments already, and every
+ * port is unbound until event channels exist).
  */
 #include <domain.h>
 #include <hypercall.h>
+#include <percpu.h>
+#include <system_time.h>
+#include <timer.h>
 #include <arch/uaccess.h>
 #include <public/errno.h>
+#include <public/event_channel.h>
 #include <public/sched.h>
+#include <public/xen.h>
+
+#define POLL_MAX_PORTS 128
+
+static void watchdog_expired(void *data)
+{
+	struct domain *d = data;
+
+	domain_shutdown(d, SHUTDOWN_watchdog);
+}
+
+/* SCHEDOP_watchdog: id 0 makes a new one (its id is returned), timeout 0 destroys one, any
+ * other call re-arms it for `timeout` seconds. Two per domain, ids 1 and 2, as in Xen. */
+static long watchdog(struct domain *d, uint64_t arg)
+{
+	struct sched_watchdog w;
+
+	if (copy_from_guest_raw(&w, arg, sizeof(w)))
+		return -XEN_EFAULT;
+	if (w.id == 0) {
+		for (unsigned int i = 0; i < DOMAIN_WATCHDOGS; i++) {
+			if (d->watchdog_active[i])
+				continue;
+			d->watchdog_active[i] = true;
+			timer_init(&d->watchdogs[i], watchdog_expired, d, this_cpu()->id);
+			timer_set(&d->watchdogs[i], now_ns() + (uint64_t)w.timeout * 1000000000ull);
+			return i + 1;
+		}
+		return -XEN_ENOSPC;
+	}
+	if (w.id > DOMAIN_WATCHDOGS || !d->watchdog_active[w.id - 1])
+		return -XEN_EINVAL;
+	if (w.timeout == 0) {
+		timer_stop(&d->watchdogs[w.id - 1]);
+		d->watchdog_active[w.id - 1] = false;
+	} else {
+		timer_set(&d->watchdogs[w.id - 1], now_ns() + (uint64_t)w.timeout * 1000000000ull);
+	}
+	return 0;
+}
+
+/* SCHEDOP_pin_override (dom0 only): keep this vCPU on one CPU, or (-1) stop doing so. */
+static long pin_override(struct vcpu *v, uint64_t arg)
+{
+	struct sched_pin_override pin;
+
+	if (!v->domain->is_privileged)
+		return -XEN_EPERM;
+	if (copy_from_guest_raw(&pin, arg, sizeof(pin)))
+		return -XEN_EFAULT;
+	if (pin.pcpu < 0) {
+		if (v->pinned_cpu < 0)
+			return -XEN_EINVAL;
+		v->pinned_cpu = -1;
+		return 0;
+	}
+	if (pin.pcpu >= MAX_CPUS || !cpus[pin.pcpu] || !cpus[pin.pcpu]->online)
+		return -XEN_EINVAL;
+	if (v->pinned_cpu >= 0)
+		return -XEN_EBUSY;
+	v->pinned_cpu = pin.pcpu;
+	return 0;
+}
+
+static long poll(uint64_t arg)
+{
+	struct sched_poll request;
+
+	if (copy_from_guest_raw(&request, arg, sizeof(request)))
+		return -XEN_EFAULT;
+	if (request.nr_ports > POLL_MAX_PORTS)
+		return -XEN_EINVAL;
+	for (unsigned int i = 0; i < request.nr_ports; i++) {
+		evtchn_port_t port;
+
+		if (copy_from_guest_raw(&port, (uint64_t)request.ports.p + i * sizeof(port),
+					sizeof(port)))
+			return -XEN_EFAULT;
+		/* A port past the ABI's range, or one not bound, is -EINVAL; until event channels
+		 * exist (issue 5) no port is bound. */
+		return -XEN_EINVAL;
+	}
+	return 0;
+}
 
 long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t unused4,
 		 uint64_t unused5)
 {
 	struct vcpu *v = current_vcpu();
+	struct domain *d = v->domain;
 
 	(void)unused3, (void)unused4, (void)unused5;
 	switch (cmd) {
 	case SCHEDOP_yield:
+	case SCHEDOP_block: /* nothing else to run, no events yet: a wake-up at once */
 		return 0;
 	case SCHEDOP_shutdown: {
 		struct sched_shutdown shutdown;
 
 		if (copy_from_guest_raw(&shutdown, arg, sizeof(shutdown)))
 			return -XEN_EFAULT;
-		domain_shutdown(v->domain, shutdown.reason);
+		/* A reason recorded earlier with shutdown_code wins, as in Xen. */
+		domain_shutdown(d, d->shutdown_code_set ? d->shutdown_code : shutdown.reason);
 		return 0; /* reached only if the domain is not stopped at once */
 	}
+	case SCHEDOP_shutdown_code: {
+		struct sched_shutdown shutdown;
+
+		if (copy_from_guest_raw(&shutdown, arg, sizeof(shutdown)))
+			return -XEN_EFAULT;
+		if (!d->shutdown_code_set) { /* the first one is kept */
+			d->shutdown_code = shutdown.reason;
+			d->shutdown_code_set = true;
+		}
+		return 0;
+	}
+	case SCHEDOP_remote_shutdown: {
+		struct sched_remote_shutdown remote;
+
+		if (copy_from_guest_raw(&remote, arg, sizeof(remote)))
+			return -XEN_EFAULT;
+		return -XEN_ESRCH; /* no other domain exists yet, and DOMID_SELF is not an id */
+	}
+	case SCHEDOP_poll:
+		return poll(arg);
+	case SCHEDOP_watchdog:
+		return watchdog(d, arg);
+	case SCHEDOP_pin_override:
+		return pin_override(v, arg);
+	default:
+		return -XEN_ENOSYS;
+	}
+}
+
+/* The old sched_op (number 6): the argument is a value, not a pointer. */
+long do_sched_op_compat(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t unused4,
+			uint64_t unused5)
+{
+	(void)unused3, (void)unused4, (void)unused5;
+	switch (cmd) {
+	case SCHEDOP_yield:
+	case SCHEDOP_block:
+		return 0;
+	case SCHEDOP_shutdown:
+		domain_shutdown(current_vcpu()->domain, (unsigned int)arg);
+		return 0;
 	default:
 		return -XEN_ENOSYS;
 	}

@@ -10,6 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <arch/regs.h>
+#include <timer.h>
+
+#define DOMAIN_WATCHDOGS 2
 
 struct shared_info;
 
@@ -24,6 +27,10 @@ struct domain {
 	uint64_t tot_pages; /* frames it has */
 	uint64_t max_pages; /* frames it may have (UINT32_MAX: no limit, as Xen says it) */
 	uint64_t vm_assist; /* VMASST_TYPE_* bits turned on */
+	unsigned int shutdown_code;  /* SCHEDOP_shutdown_code: the reason a later shutdown uses */
+	bool shutdown_code_set;
+	struct timer watchdogs[DOMAIN_WATCHDOGS]; /* SCHEDOP_watchdog */
+	bool watchdog_active[DOMAIN_WATCHDOGS];
 };
 
 struct vcpu {
@@ -39,6 +46,7 @@ struct vcpu {
 	} traps[256];
 	uint64_t guest_table; /* the L4 in use (new_baseptr); holds an L4 type reference */
 	uint64_t guest_table_user; /* new_user_baseptr: the L4 for user mode, or 0 */
+	int pinned_cpu; /* SCHEDOP_pin_override: the CPU it must stay on, or -1 */
 	uint64_t event_callback, failsafe_callback, syscall_callback; /* set_callbacks */
 	uint64_t kernel_sp; /* stack_switch: the guest kernel's stack for entries from user mode */
 	uint16_t kernel_ss;
