@@ -131,10 +131,33 @@ void cpu_features_init(void)
 
 extern char syscall_entry[];
 
+#define X86_CR4_OSXSAVE (1ul << 18)
+#define XCR0_X87 (1ull << 0)
+#define XCR0_SSE (1ull << 1)
+#define XCR0_AVX (1ull << 2)
+
+/* Guests' FPU, SSE and (where the CPU has it) AVX state: XSAVE on, XCR0 with those parts. The
+ * hypervisor itself never touches these registers (-mgeneral-regs-only). */
+static void enable_xsave(void)
+{
+	const uint32_t xsave = 1u << 26, avx = 1u << 28;
+
+	if (!(boot_cpu_features.leaf1_ecx & xsave))
+		return;
+	write_cr4(read_cr4() | X86_CR4_OSXSAVE);
+	uint64_t parts = XCR0_X87 | XCR0_SSE;
+	uint64_t supported = cpuid(0xd, 0).eax;
+
+	if ((boot_cpu_features.leaf1_ecx & avx) && (supported & XCR0_AVX))
+		parts |= XCR0_AVX;
+	write_xcr0(parts);
+}
+
 void cpu_setup_this(void)
 {
 	write_cr0(read_cr0() | X86_CR0_WP | X86_CR0_NE | X86_CR0_MP);
 	write_cr4(read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
+	enable_xsave();
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE | EFER_SCE);
 	/* SYSCALL enters at syscall_entry with CS = 0xe008, SS = 0xe010; SYSRET returns to
 	 * 0xe033 (64-bit) with SS 0xe02b: Xen's selectors, as PV guests expect. */

@@ -127,6 +127,16 @@ static const uint8_t program_m2p[] = {
 	0x0f, 0x0b,
 };
 
+/* Program 7: fpu_taskswitch(1), then an SSE instruction: #NM. */
+static const uint8_t program_fpu_taskswitch[] = {
+	0xb8, 0x05, 0x00, 0x00, 0x00, /* mov $5, %eax: fpu_taskswitch */
+	0xbf, 0x01, 0x00, 0x00, 0x00, /* mov $1, %edi */
+	0x0f, 0x05,		      /* syscall */
+	0x49, 0x89, 0xc4,	      /* mov %rax, %r12 */
+	0x0f, 0x57, 0xc0,	      /* xorps %xmm0, %xmm0: #NM */
+	0x0f, 0x0b,
+};
+
 static volatile unsigned int ticks_in_guest;
 
 static void tick_during_guest(void *data)
@@ -207,8 +217,10 @@ static uint64_t run_program(const uint8_t *code, size_t length, struct domain *d
 	write_cr3(page_to_mfn(space.pages[0]) << PAGE_SHIFT);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 	set_current_vcpu(v);
+	vcpu_load_fpu_state(v);
 	result = guest_run(&frame);
 	set_current_vcpu(NULL);
+	write_cr0(read_cr0() & ~X86_CR0_TS); /* the next program starts afresh */
 	write_cr3((uint64_t)boot_l4 - IMAGE_VIRT_OFFSET);
 	local_irq_restore(flags);
 	free_space(&space);
@@ -280,11 +292,21 @@ void guest_self_test(void)
 		panic("guest self-test: M2P read/write ended %lu, vector %lu, error %#lx, rbx %#lx",
 		      how, v.regs.vector, v.regs.error_code, v.regs.rbx);
 
+	/* fpu_taskswitch: the guest's next SSE instruction is a #NM. */
+	d.is_shutting_down = false;
+	v.fpu_task_switched = false;
+	how = run_program(program_fpu_taskswitch, sizeof(program_fpu_taskswitch), &d, &v, NULL);
+	if (how != GUEST_EXIT_CRASH || v.regs.vector != 7 || v.regs.r12 != 0 ||
+	    v.regs.rip != CODE_VIRT + 15)
+		panic("guest self-test: fpu_taskswitch ended %lu, vector %lu, rip %#lx", how,
+		      v.regs.vector, v.regs.rip);
+
 	if (page_alloc_free_frames() != free_before)
 		panic("guest self-test: %lu frames not returned",
 		      free_before - page_alloc_free_frames());
 	printk(LOG_INFO "Guest entry: ring-3 hypercalls, a bad pointer, an unknown hypercall, two "
 			"faults, a timer interrupt in ring 3, a #UD delivered to the guest's "
-			"handler which returned with iret, and the M2P table readable but not "
-			"writable, all as expected; every frame returned\n");
+			"handler which returned with iret, the M2P table readable but not "
+			"writable, and #NM after fpu_taskswitch, all as expected; every frame "
+			"returned\n");
 }

@@ -214,3 +214,31 @@ bool emulate_forced_instruction(struct cpu_regs *regs)
 	regs->rip += sizeof(forced_cpuid);
 	return true;
 }
+
+/*
+ * fpu_taskswitch: the guest kernel's CR0.TS. Set, the guest's next FPU or SSE instruction
+ * raises #NM, which is delivered to its handler like any exception (the kernel then clears it
+ * with fpu_taskswitch(0) and restores the task's FPU state), as lazy FPU switching expects.
+ */
+long do_fpu_taskswitch(uint64_t set, uint64_t unused2, uint64_t unused3, uint64_t unused4,
+		       uint64_t unused5)
+{
+	struct vcpu *v = current_vcpu();
+
+	(void)unused2, (void)unused3, (void)unused4, (void)unused5;
+	v->fpu_task_switched = set != 0;
+	if (v->fpu_task_switched)
+		write_cr0(read_cr0() | X86_CR0_TS);
+	else
+		write_cr0(read_cr0() & ~X86_CR0_TS);
+	return 0;
+}
+
+/* Before entering v: the real CR0.TS follows its virtual one. */
+void vcpu_load_fpu_state(struct vcpu *v)
+{
+	if (v->fpu_task_switched)
+		write_cr0(read_cr0() | X86_CR0_TS);
+	else
+		write_cr0(read_cr0() & ~X86_CR0_TS);
+}

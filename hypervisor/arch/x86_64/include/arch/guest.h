@@ -23,6 +23,10 @@ bool bounce_exception(struct cpu_regs *regs, unsigned int vector, bool has_error
 /* A #UD at Xen's forced-emulation prefix followed by CPUID: emulated, true. */
 bool emulate_forced_instruction(struct cpu_regs *regs);
 
+struct vcpu;
+/* Before entering a vCPU: CR0.TS as its fpu_taskswitch left it. */
+void vcpu_load_fpu_state(struct vcpu *v);
+
 /* SYSCALL from a guest: a hypercall (the guest's kernel). */
 void do_guest_syscall(struct cpu_regs *regs);
 

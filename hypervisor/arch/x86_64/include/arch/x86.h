@@ -160,6 +160,11 @@ static inline void halt(void)
 	__asm__ volatile("hlt" : : : "memory");
 }
 
+static inline void write_xcr0(uint64_t value)
+{
+	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
+}
+
 static inline void invlpg(uint64_t address)
 {
 	__asm__ volatile("invlpg (%0)" : : "r"(address) : "memory");
