@@ -424,3 +424,87 @@ long do_update_va_mapping_otherdomain(uint64_t va, uint64_t new_entry, uint64_t 
 		return do_update_va_mapping(va, new_entry, flags, 0, 0);
 	return -XEN_ESRCH;
 }
+
+/*
+ * Writes to an L1 page table through a read-only mapping ("writable page tables"). Xen 4.17
+ * checks and carries out such a write for a 64-bit PV guest whatever vm_assist says; a write
+ * that breaks the rules is the guest's own #PF. We decode only what a kernel uses for this -
+ * an 8-byte mov from a register (REX.W 89 /r) or of an immediate (REX.W C7 /0) - since the
+ * target is already known from cr2; anything else is delivered as the #PF it was.
+ */
+static uint64_t *register_slot(struct cpu_regs *regs, unsigned int number)
+{
+	uint64_t *const slots[16] = {&regs->rax, &regs->rcx, &regs->rdx, &regs->rbx,
+				     &regs->rsp, &regs->rbp, &regs->rsi, &regs->rdi,
+				     &regs->r8,	 &regs->r9,  &regs->r10, &regs->r11,
+				     &regs->r12, &regs->r13, &regs->r14, &regs->r15};
+
+	return slots[number & 15];
+}
+
+/* Length and value of the 8-byte store at rip, or false if it is not one we emulate. */
+static bool decode_store(struct cpu_regs *regs, unsigned int *length, uint64_t *value)
+{
+	uint8_t code[16];
+
+	if (copy_from_guest_raw(code, regs->rip, sizeof(code)))
+		return false;
+	uint8_t rex = code[0];
+
+	if ((rex & 0xf8) != 0x48) /* REX with W set (an 8-byte operand) */
+		return false;
+	uint8_t opcode = code[1], modrm = code[2];
+	unsigned int mod = modrm >> 6, reg = ((modrm >> 3) & 7) | ((rex & 4) << 1), rm = modrm & 7;
+	unsigned int at = 3;
+
+	if (mod == 3 || (opcode != 0x89 && !(opcode == 0xc7 && (reg & 7) == 0)))
+		return false;
+	if (rm == 4) { /* a SIB byte */
+		if (mod == 0 && (code[at] & 7) == 5)
+			at += 4; /* no base: a 32-bit displacement */
+		at++;
+	} else if (mod == 0 && rm == 5) {
+		at += 4; /* rip-relative */
+	}
+	at += mod == 1 ? 1 : mod == 2 ? 4 : 0;
+	if (opcode == 0x89) {
+		*value = *register_slot(regs, reg);
+	} else {
+		int32_t immediate;
+
+		memcpy(&immediate, &code[at], sizeof(immediate));
+		*value = (uint64_t)(int64_t)immediate;
+		at += 4;
+	}
+	*length = at;
+	return true;
+}
+
+bool emulate_page_table_write(struct cpu_regs *regs, uint64_t address)
+{
+	struct domain *d = current_vcpu()->domain;
+	unsigned int index, length;
+	uint64_t value;
+
+	if ((address & 7) || !guest_range_ok(address, 8))
+		return false;
+	/* The frame written: the one the guest's own mapping of the address names. */
+	struct page_info *mapping_l1 = l1_for(address, &index);
+
+	if (!mapping_l1)
+		return false;
+	uint64_t target = pte_mfn(((uint64_t *)page_to_virt(mapping_l1))[index]);
+
+	if (!mfn_valid(target) || !get_page(mfn_to_page(target), d))
+		return false;
+	bool is_l1 = page_type_of(mfn_to_page(target)->type_info) == PGT_L1;
+	bool done = is_l1 && decode_store(regs, &length, &value) &&
+		    mod_l1_entry(mfn_to_page(target), (address & (PAGE_SIZE - 1)) / 8, value,
+				 d) == 0;
+
+	put_page(mfn_to_page(target));
+	if (!done)
+		return false;
+	regs->rip += length;
+	return true;
+}

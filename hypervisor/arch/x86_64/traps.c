@@ -171,6 +171,10 @@ static void guest_exception(struct cpu_regs *regs)
 	v->regs = *regs;
 	if (vector == 6 && emulate_forced_instruction(regs))
 		return;
+	/* A write to a present, read-only page: perhaps one of its page tables. */
+	if (vector == 14 && (regs->error_code & 3) == 3 &&
+	    emulate_page_table_write(regs, read_cr2()))
+		return;
 	if (vector != 2 && vector != 8 && vector != 18 &&
 	    bounce_exception(regs, vector, has_error_code))
 		return;

@@ -23,6 +23,9 @@ bool bounce_exception(struct cpu_regs *regs, unsigned int vector, bool has_error
 /* A #UD at Xen's forced-emulation prefix followed by CPUID: emulated, true. */
 bool emulate_forced_instruction(struct cpu_regs *regs);
 
+/* A guest's write fault on one of its L1 tables: checked and done (true), or false. */
+bool emulate_page_table_write(struct cpu_regs *regs, uint64_t address);
+
 struct vcpu;
 /* Before entering a vCPU: CR0.TS as its fpu_taskswitch left it. */
 void vcpu_load_fpu_state(struct vcpu *v);
