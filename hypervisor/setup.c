@@ -338,6 +338,7 @@ static void run_dom0(void)
 	local_irq_disable();
 	write_cr3(dom0.l4_mfn << PAGE_SHIFT);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
+	wrmsr(MSR_FS_BASE, 0);
 	set_current_vcpu(dom0.vcpu);
 	vcpu_load_fpu_state(dom0.vcpu);
 	uint64_t how = guest_run(&dom0.start);

@@ -48,6 +48,7 @@ struct vcpu {
 	uint64_t guest_table_user; /* new_user_baseptr: the L4 for user mode, or 0 */
 	int pinned_cpu; /* SCHEDOP_pin_override: the CPU it must stay on, or -1 */
 	bool fpu_task_switched; /* fpu_taskswitch: the guest's virtual CR0.TS */
+	uint64_t fs_base, gs_base_kernel, gs_base_user; /* set_segment_base */
 	uint64_t event_callback, failsafe_callback, syscall_callback; /* set_callbacks */
 	uint64_t kernel_sp; /* stack_switch: the guest kernel's stack for entries from user mode */
 	uint16_t kernel_ss;

@@ -137,6 +137,23 @@ static const uint8_t program_fpu_taskswitch[] = {
 	0x0f, 0x0b,
 };
 
+/* Program 8: set_segment_base(FS) with a non-canonical base (refused), then 0x1234000, then a
+ * read of %fs:0, which must fault at 0x1234000. */
+static const uint8_t program_fs_base[] = {
+	0xb8, 0x19, 0x00, 0x00, 0x00,				    /* mov $25, %eax */
+	0x31, 0xff,						    /* xor %edi, %edi: FS */
+	0x48, 0xbe, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80, /* movabs $1 << 63, %rsi */
+	0x0f, 0x05,						    /* syscall */
+	0x49, 0x89, 0xc4,					    /* mov %rax, %r12 */
+	0xb8, 0x19, 0x00, 0x00, 0x00,				    /* mov $25, %eax */
+	0x31, 0xff,						    /* xor %edi, %edi */
+	0xbe, 0x00, 0x40, 0x23, 0x01,				    /* mov $0x1234000, %esi */
+	0x0f, 0x05,						    /* syscall */
+	0x49, 0x89, 0xc5,					    /* mov %rax, %r13 */
+	0x64, 0x48, 0x8b, 0x04, 0x25, 0x00, 0x00, 0x00, 0x00,	    /* mov %fs:0, %rax */
+	0x0f, 0x0b,
+};
+
 static volatile unsigned int ticks_in_guest;
 
 static void tick_during_guest(void *data)
@@ -301,12 +318,23 @@ void guest_self_test(void)
 		panic("guest self-test: fpu_taskswitch ended %lu, vector %lu, rip %#lx", how,
 		      v.regs.vector, v.regs.rip);
 
+	/* set_segment_base: FS takes the base given, a non-canonical one is -EINVAL. */
+	d.is_shutting_down = false;
+	how = run_program(program_fs_base, sizeof(program_fs_base), &d, &v, NULL);
+	uint64_t fault_address = read_cr2();
+
+	wrmsr(MSR_FS_BASE, 0);
+	if (how != GUEST_EXIT_CRASH || (int64_t)v.regs.r12 != -XEN_EINVAL || v.regs.r13 != 0 ||
+	    v.regs.vector != 14 || fault_address != 0x1234000)
+		panic("guest self-test: set_segment_base gave %ld and %ld, fault at %#lx",
+		      (int64_t)v.regs.r12, (int64_t)v.regs.r13, fault_address);
+
 	if (page_alloc_free_frames() != free_before)
 		panic("guest self-test: %lu frames not returned",
 		      free_before - page_alloc_free_frames());
 	printk(LOG_INFO "Guest entry: ring-3 hypercalls, a bad pointer, an unknown hypercall, two "
 			"faults, a timer interrupt in ring 3, a #UD delivered to the guest's "
 			"handler which returned with iret, the M2P table readable but not "
-			"writable, and #NM after fpu_taskswitch, all as expected; every frame "
-			"returned\n");
+			"writable, #NM after fpu_taskswitch, and an FS base from "
+			"set_segment_base, all as expected; every frame returned\n");
 }

@@ -242,3 +242,35 @@ void vcpu_load_fpu_state(struct vcpu *v)
 	else
 		write_cr0(read_cr0() & ~X86_CR0_TS);
 }
+
+/*
+ * set_segment_base: a 64-bit guest cannot write the base MSRs itself. FS is live while the
+ * vCPU runs; so is the guest kernel's GS base, which sits in MSR_KERNEL_GS_BASE while we run
+ * (we swapped it out on entry). The user GS base waits in the vCPU for user mode. A
+ * non-canonical base is -EINVAL (loading it would fault). Loading a user %gs selector
+ * (SEGBASE_GS_USER_SEL) comes with user mode.
+ */
+long do_set_segment_base(uint64_t which, uint64_t base, uint64_t unused3, uint64_t unused4,
+			 uint64_t unused5)
+{
+	struct vcpu *v = current_vcpu();
+
+	(void)unused3, (void)unused4, (void)unused5;
+	if (which != SEGBASE_GS_USER_SEL && !canonical(base))
+		return -XEN_EINVAL;
+	switch (which) {
+	case SEGBASE_FS:
+		wrmsr(MSR_FS_BASE, base);
+		v->fs_base = base;
+		return 0;
+	case SEGBASE_GS_KERNEL:
+		wrmsr(MSR_KERNEL_GS_BASE, base);
+		v->gs_base_kernel = base;
+		return 0;
+	case SEGBASE_GS_USER:
+		v->gs_base_user = base;
+		return 0;
+	default:
+		return -XEN_EINVAL;
+	}
+}
