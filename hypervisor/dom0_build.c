@@ -277,7 +277,12 @@ int dom0_build(const struct boot_info *info, uint64_t dom0_mem, struct dom0_imag
 	memset(page_to_virt(shared), 0, PAGE_SIZE);
 	((struct shared_info *)page_to_virt(shared))->vcpu_info[0].evtchn_upcall_mask = 1;
 	time_publish(&((struct shared_info *)page_to_virt(shared))->vcpu_info[0].time);
-	page_assign(shared, &dom0_domain); /* dom0 maps it writable itself */
+	/* dom0 maps it writable itself. The hypervisor writes into it too (vcpu_info), so it must
+	 * never become a page table or descriptor page: we hold a writable type reference on it
+	 * for good, as Xen's share_xen_page_with_guest does. */
+	page_assign(shared, &dom0_domain);
+	if (get_page_and_type(shared, &dom0_domain, PGT_WRITABLE))
+		panic("dom0: cannot hold shared_info as a writable page");
 
 	/* Check everything we mapped: pin the L4 (validating the whole tree), and hold it as the
 	 * vCPU's page table. */

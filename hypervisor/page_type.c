@@ -260,7 +260,9 @@ static uint64_t disallowed_bits(unsigned int level, const struct domain *d)
 /*
  * The guest kernel runs in ring 3, so every present entry gets the user bit (Xen's
  * adjust_guest_lNe). Kernel L1 mappings are marked PTE_GUEST_KERNEL so the two can be told
- * apart; user L1 mappings become global, as they survive the kernel/user page-table switch.
+ * apart. No guest mapping is ever global: Xen makes user mappings global and flushes them with
+ * care; Parvus flushes by reloading CR3, which forgets only non-global entries, so a global
+ * one could outlive a type change (a frame mapped writable, then become a page table).
  */
 static uint64_t adjust_entry(unsigned int level, uint64_t entry)
 {
@@ -268,9 +270,7 @@ static uint64_t adjust_entry(unsigned int level, uint64_t entry)
 	case 1:
 		if (!(entry & PTE_USER))
 			entry |= PTE_GUEST_KERNEL | PTE_USER;
-		if (!(entry & PTE_GUEST_KERNEL))
-			entry |= PTE_GLOBAL;
-		return entry;
+		return entry & ~PTE_GLOBAL;
 	case 4:
 		return entry | PTE_USER | PTE_ACCESSED;
 	default:

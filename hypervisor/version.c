@@ -112,8 +112,12 @@ long do_xen_version(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t unuse
 	case XENVER_guest_handle:
 		return copy_out(arg, d->handle, sizeof(xen_domain_handle_t));
 	case XENVER_commandline:
+		if (!d->is_privileged) /* as Xen: only the control domain may read it */
+			return -XEN_EPERM;
 		return copy_string_out(arg, hypervisor_command_line(), sizeof(xen_commandline_t));
 	case XENVER_build_id:
+		if (!d->is_privileged)
+			return -XEN_EPERM;
 		return build_id(arg);
 	default:
 		return -XEN_ENOSYS;

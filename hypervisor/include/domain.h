@@ -38,6 +38,7 @@ struct vcpu {
 	unsigned int vcpu_id;
 	struct cpu_regs regs; /* the guest's registers at its last entry to the hypervisor */
 	struct cpu_regs *entry_regs; /* during a hypercall: the live frame it returns through */
+	uint64_t fault_address; /* cr2 of the page fault being handled */
 	/* set_trap_table: the guest kernel's handler for each vector (address 0: none). */
 	struct {
 		uint8_t flags; /* bits 0-1: the lowest privilege that may raise it (DPL) */

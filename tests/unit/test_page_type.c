@@ -621,9 +621,12 @@ static void test_l1_entries_get_the_user_bit(void **state)
 	slots(l1)[0] = pte(d, RW);		   /* a guest-kernel mapping */
 	slots(l1)[1] = pte(d, P | PTE_USER);	   /* a guest-user mapping */
 	slots(l1)[2] = pte(d, P | PTE_NX | 0x200); /* NX and an available bit pass through */
+	slots(l1)[3] = pte(d, P | PTE_USER | PTE_GLOBAL); /* asks to be global */
 	assert_int_equal(pin_page_table(&dom_a, l1, 1), 0);
 	assert_int_equal(slots(l1)[0], pte(d, RW | PTE_USER | PTE_GUEST_KERNEL));
-	assert_int_equal(slots(l1)[1], pte(d, P | PTE_USER | PTE_GLOBAL));
+	/* Never global: a CR3 reload must forget every guest translation (see adjust_entry). */
+	assert_int_equal(slots(l1)[1], pte(d, P | PTE_USER));
+	assert_int_equal(slots(l1)[3], pte(d, P | PTE_USER));
 	assert_int_equal(slots(l1)[2], pte(d, P | PTE_NX | 0x200 | PTE_USER | PTE_GUEST_KERNEL));
 	assert_int_equal(unpin_page_table(&dom_a, l1), 0);
 }

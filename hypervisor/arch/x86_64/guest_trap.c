@@ -30,8 +30,9 @@
 #define EFLAGS_RF (1ull << 16)
 #define EFLAGS_VM (1ull << 17)
 #define EFLAGS_AC (1ull << 18)
-/* What a guest may set in rflags; the rest is ours (IOPL, VM, ...). */
-#define EFLAGS_GUEST_MASK 0x00000000003f0fd5ull
+/* What a guest may set in rflags: the arithmetic flags, TF, IF, DF, OF, AC and ID; never
+ * IOPL, NT, RF, VM, VIF or VIP. */
+#define EFLAGS_GUEST_MASK 0x0000000000240fd5ull
 
 static bool canonical(uint64_t address)
 {
@@ -74,7 +75,7 @@ bool bounce_exception(struct cpu_regs *regs, unsigned int vector, bool has_error
 	if (copy_to_guest_raw(sp, frame, n * sizeof(uint64_t)))
 		return false;
 	if (vector == 14)
-		info->arch.cr2 = read_cr2();
+		info->arch.cr2 = v->fault_address; /* read on entry, before anything could fault */
 	if (v->traps[vector].flags & TRAP_FLAG_MASK_EVENTS)
 		info->evtchn_upcall_mask = 1;
 	regs->rsp = sp;
@@ -108,8 +109,8 @@ long do_iret(uint64_t unused1, uint64_t unused2, uint64_t unused3, uint64_t unus
 					    * in a bounce frame means the guest kernel */
 
 	if ((cs != FLAT_RING3_CS64 && cs != FLAT_RING3_CS32) ||
-	    ((uint16_t)ctx.ss | 3) != FLAT_RING3_SS64 ||
-	    !canonical(ctx.rip)) {
+	    ((uint16_t)ctx.ss | 3) != FLAT_RING3_SS64 || !canonical(ctx.rip) ||
+	    (cs == FLAT_RING3_CS32 && ctx.rip > 0xffffffffu)) { /* past the segment's limit */
 		char why[128];
 
 		snprintf(why, sizeof(why), "HYPERVISOR_iret to cs %#lx ss %#lx rip %#lx: not a "
@@ -136,6 +137,8 @@ long do_stack_switch(uint64_t ss, uint64_t sp, uint64_t unused3, uint64_t unused
 	(void)unused3, (void)unused4, (void)unused5;
 	if ((ss & 3) != 3)
 		return -XEN_EPERM;
+	if (!canonical(sp))
+		return -XEN_EINVAL;
 	v->kernel_ss = (uint16_t)ss;
 	v->kernel_sp = sp;
 	return 0;
@@ -148,6 +151,8 @@ long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall, uint6
 	struct vcpu *v = current_vcpu();
 
 	(void)unused4, (void)unused5;
+	if (!canonical(event) || !canonical(failsafe) || !canonical(syscall))
+		return -XEN_EINVAL;
 	v->event_callback = event;
 	v->failsafe_callback = failsafe;
 	v->syscall_callback = syscall;

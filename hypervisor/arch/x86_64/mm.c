@@ -445,10 +445,15 @@ static uint64_t *register_slot(struct cpu_regs *regs, unsigned int number)
 /* Length and value of the 8-byte store at rip, or false if it is not one we emulate. */
 static bool decode_store(struct cpu_regs *regs, unsigned int *length, uint64_t *value)
 {
-	uint8_t code[16];
+	uint8_t code[16] = {0};
+	size_t fetched = sizeof(code);
 
-	if (copy_from_guest_raw(code, regs->rip, sizeof(code)))
-		return false;
+	/* An instruction may end just before an unmapped page: fetch no further than needed. */
+	if (copy_from_guest_raw(code, regs->rip, sizeof(code))) {
+		fetched = PAGE_SIZE - (regs->rip & (PAGE_SIZE - 1));
+		if (fetched > sizeof(code) || copy_from_guest_raw(code, regs->rip, fetched))
+			return false;
+	}
 	uint8_t rex = code[0];
 
 	if ((rex & 0xf8) != 0x48) /* REX with W set (an 8-byte operand) */
@@ -477,7 +482,7 @@ static bool decode_store(struct cpu_regs *regs, unsigned int *length, uint64_t *
 		at += 4;
 	}
 	*length = at;
-	return true;
+	return at <= fetched;
 }
 
 bool emulate_page_table_write(struct cpu_regs *regs, uint64_t address)

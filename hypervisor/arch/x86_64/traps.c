@@ -135,8 +135,8 @@ long do_set_trap_table(uint64_t traps, uint64_t unused2, uint64_t unused3, uint6
 		memset(v->traps, 0, sizeof(v->traps));
 		return 0;
 	}
-	for (uint64_t at = traps; at < traps + 256 * sizeof(entry); at += sizeof(entry)) {
-		if (copy_from_guest_raw(&entry, at, sizeof(entry)))
+	for (unsigned int i = 0; i < 256; i++) {
+		if (copy_from_guest_raw(&entry, traps + i * sizeof(entry), sizeof(entry)))
 			return -XEN_EFAULT;
 		if (entry.address == 0)
 			return 0;
@@ -158,6 +158,10 @@ void do_guest_syscall(struct cpu_regs *regs)
 	v->entry_regs = regs;
 	regs->rax = (uint64_t)hypercall_dispatch(regs->rax, regs->rdi, regs->rsi, regs->rdx,
 						 regs->r10, regs->r8);
+	/* A SYSCALL in the last bytes below the non-canonical hole "returns" into it: our iretq
+	 * would fault in ring 0 with the guest's GS. The guest gets what the CPU would give it. */
+	if ((uint64_t)((int64_t)(regs->rip << 16) >> 16) != regs->rip)
+		domain_crash(v->domain, "SYSCALL would return to a non-canonical address");
 }
 
 /* An exception in a guest: delivered to its handler, or, without one, the domain crashes. */
@@ -169,11 +173,13 @@ static void guest_exception(struct cpu_regs *regs)
 	bool has_error_code = vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
 
 	v->regs = *regs;
+	/* cr2 first: the emulation below reads guest memory and may fault, changing it. */
+	v->fault_address = vector == 14 ? read_cr2() : 0;
 	if (vector == 6 && emulate_forced_instruction(regs))
 		return;
 	/* A write to a present, read-only page: perhaps one of its page tables. */
 	if (vector == 14 && (regs->error_code & 3) == 3 &&
-	    emulate_page_table_write(regs, read_cr2()))
+	    emulate_page_table_write(regs, v->fault_address))
 		return;
 	if (vector != 2 && vector != 8 && vector != 18 &&
 	    bounce_exception(regs, vector, has_error_code))
@@ -182,7 +188,7 @@ static void guest_exception(struct cpu_regs *regs)
 			 exception_names[regs->vector], regs->rip, regs->error_code);
 
 	if (regs->vector == 14)
-		snprintf(why + n, sizeof(why) - (size_t)n, ", address %#lx", read_cr2());
+		snprintf(why + n, sizeof(why) - (size_t)n, ", address %#lx", v->fault_address);
 	if (v->traps[vector].address)
 		snprintf(why + strlen(why), sizeof(why) - strlen(why),
 			 "; its handler's stack (rsp %#lx) cannot take the exception frame",
