@@ -162,6 +162,8 @@ void console_enable_input_interrupts(void)
  * bytes (copied in pieces, so any length is fine and a bad pointer stops the write with
  * -EFAULT); CONSOLEIO_read takes pending input, up to count bytes.
  */
+#define CONSOLE_WRITE_SLICE 4096
+
 long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer, uint64_t unused4,
 		   uint64_t unused5)
 {
@@ -171,6 +173,10 @@ long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer, uint64_t unuse
 	switch (cmd) {
 	case CONSOLEIO_write:
 		for (uint64_t done = 0; done < count;) {
+			/* A slice at a time, so a huge count cannot hold this CPU. */
+			if (done >= CONSOLE_WRITE_SLICE)
+				return hypercall_continue(__HYPERVISOR_console_io, CONSOLEIO_write,
+							  count - done, buffer + done, 0, 0);
 			size_t n = count - done < sizeof(piece) ? (size_t)(count - done)
 								 : sizeof(piece);
 

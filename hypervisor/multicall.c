@@ -3,8 +3,9 @@
  * into the entry; a failing call fails only itself, but a list we cannot read or write stops
  * the batch with -EFAULT (the calls before it were made). A multicall (or an iret) inside a
  * batch is -EINVAL. Long batches are preempted as Xen preempts them: after a slice of entries
- * we point the guest's registers at the rest and back up its rip to the SYSCALL, so the
- * hypercall starts again where it stopped, with interrupts served in between.
+ * the multicall continues later with the rest of the list (hypercall_continue). A call inside
+ * that is preempted itself stores its new arguments in its entry, and the multicall stops
+ * there, to make that call again first when it continues.
  */
 #include <hypercall.h>
 #include <domain.h>
@@ -13,7 +14,6 @@
 #include <public/xen.h>
 
 #define ENTRIES_PER_SLICE 64
-#define SYSCALL_LENGTH 2
 
 long do_multicall(uint64_t list, uint64_t count, uint64_t unused3, uint64_t unused4,
 		  uint64_t unused5)
@@ -26,21 +26,25 @@ long do_multicall(uint64_t list, uint64_t count, uint64_t unused3, uint64_t unus
 		struct multicall_entry entry;
 		long result;
 
-		if (i == ENTRIES_PER_SLICE) {
-			struct cpu_regs *regs = v->entry_regs;
-
-			regs->rdi = at;
-			regs->rsi = count - i;
-			regs->rip -= SYSCALL_LENGTH;
-			return __HYPERVISOR_multicall; /* rax: the same hypercall again */
-		}
+		if (i == ENTRIES_PER_SLICE)
+			return hypercall_continue(__HYPERVISOR_multicall, at, count - i, 0, 0, 0);
 		if (at < list || copy_from_guest_raw(&entry, at, sizeof(entry)))
 			return -XEN_EFAULT;
 		if (entry.op == __HYPERVISOR_multicall || entry.op == __HYPERVISOR_iret)
 			result = -XEN_EINVAL;
-		else
+		else {
+			v->in_multicall = true;
 			result = hypercall_dispatch(entry.op, entry.args[0], entry.args[1],
 						    entry.args[2], entry.args[3], entry.args[4]);
+			v->in_multicall = false;
+		}
+		if (v->continuation.pending) {
+			v->continuation.pending = false;
+			if (copy_to_guest_raw(at + __builtin_offsetof(struct multicall_entry, args),
+					      v->continuation.args, sizeof(v->continuation.args)))
+				return -XEN_EFAULT;
+			return hypercall_continue(__HYPERVISOR_multicall, at, count - i, 0, 0, 0);
+		}
 		if (copy_to_guest_raw(at + __builtin_offsetof(struct multicall_entry, result),
 				      &result, sizeof(result)))
 			return -XEN_EFAULT;

@@ -33,12 +33,20 @@ struct domain {
 	bool watchdog_active[DOMAIN_WATCHDOGS];
 };
 
+/* A hypercall preempted inside a multicall: the arguments it continues with. */
+struct hypercall_continuation {
+	bool pending;
+	uint64_t args[5];
+};
+
 struct vcpu {
 	struct domain *domain;
 	unsigned int vcpu_id;
 	struct cpu_regs regs; /* the guest's registers at its last entry to the hypervisor */
 	struct cpu_regs *entry_regs; /* during a hypercall: the live frame it returns through */
 	uint64_t fault_address; /* cr2 of the page fault being handled */
+	bool in_multicall;
+	struct hypercall_continuation continuation;
 	/* set_trap_table: the guest kernel's handler for each vector (address 0: none). */
 	struct {
 		uint8_t flags; /* bits 0-1: the lowest privilege that may raise it (DPL) */

@@ -15,6 +15,15 @@ typedef long (*hypercall_handler_t)(uint64_t arg1, uint64_t arg2, uint64_t arg3,
 long hypercall_dispatch(uint64_t number, uint64_t arg1, uint64_t arg2, uint64_t arg3,
 			uint64_t arg4, uint64_t arg5);
 
+/*
+ * Preemption: a long hypercall stops after a slice of work and asks to be made again with
+ * these arguments (the rest of its work); the handler returns what this returns. Outside a
+ * multicall the guest's SYSCALL is re-armed; inside one, the multicall stops at this entry,
+ * whose arguments are updated, and is itself re-armed (Xen's continuations).
+ */
+long hypercall_continue(uint64_t number, uint64_t arg1, uint64_t arg2, uint64_t arg3,
+			uint64_t arg4, uint64_t arg5);
+
 long do_set_trap_table(uint64_t traps, uint64_t unused2, uint64_t unused3, uint64_t unused4,
 		       uint64_t unused5);
 long do_iret(uint64_t unused1, uint64_t unused2, uint64_t unused3, uint64_t unused4,

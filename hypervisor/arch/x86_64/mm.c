@@ -19,7 +19,6 @@
 #include <public/errno.h>
 #include <public/xen.h>
 
-#define SYSCALL_LENGTH 2
 #define PTE_ACCESSED_BIT (1ull << 5)
 #define PTE_DIRTY_BIT (1ull << 6)
 #define REQUESTS_PER_SLICE 64
@@ -189,14 +188,11 @@ long do_update_va_mapping(uint64_t va, uint64_t new_entry, uint64_t flags, uint6
  */
 #define BATCH_PREEMPTED 0x80000000u
 
-static long continue_later(uint64_t number, uint64_t rest, uint64_t remaining)
+static long continue_later(uint64_t number, uint64_t rest, uint64_t remaining,
+			   uint64_t done_pointer, uint64_t foreign_domain)
 {
-	struct cpu_regs *regs = current_vcpu()->entry_regs;
-
-	regs->rdi = rest;
-	regs->rsi = remaining | BATCH_PREEMPTED;
-	regs->rip -= SYSCALL_LENGTH;
-	return (long)number;
+	return hypercall_continue(number, rest, remaining | BATCH_PREEMPTED, done_pointer,
+				  foreign_domain, 0);
 }
 
 /* Strip the preemption bit; say how many requests earlier slices finished. */
@@ -240,7 +236,7 @@ long do_mmu_update(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_
 		if (i == REQUESTS_PER_SLICE) {
 			report_done(done_pointer, done + (unsigned int)i, 0);
 			return continue_later(__HYPERVISOR_mmu_update, list + i * sizeof(request),
-					      count - i);
+					      count - i, done_pointer, foreign_domain);
 		}
 		if (copy_from_guest_raw(&request, list + i * sizeof(request), sizeof(request))) {
 			rc = -XEN_EFAULT;
@@ -301,7 +297,7 @@ long do_mmuext_op(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t
 		if (i == REQUESTS_PER_SLICE) {
 			report_done(done_pointer, done + (unsigned int)i, 0);
 			return continue_later(__HYPERVISOR_mmuext_op, list + i * sizeof(op),
-					      count - i);
+					      count - i, done_pointer, foreign_domain);
 		}
 		if (copy_from_guest_raw(&op, list + i * sizeof(op), sizeof(op))) {
 			rc = -XEN_EFAULT;

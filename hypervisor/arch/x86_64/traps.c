@@ -149,6 +149,29 @@ long do_set_trap_table(uint64_t traps, uint64_t unused2, uint64_t unused3, uint6
 	return 0;
 }
 
+#define SYSCALL_LENGTH 2
+
+long hypercall_continue(uint64_t number, uint64_t arg1, uint64_t arg2, uint64_t arg3,
+			uint64_t arg4, uint64_t arg5)
+{
+	struct vcpu *v = current_vcpu();
+
+	if (v->in_multicall) {
+		v->continuation = (struct hypercall_continuation){true, {arg1, arg2, arg3, arg4,
+									arg5}};
+		return (long)number;
+	}
+	struct cpu_regs *regs = v->entry_regs;
+
+	regs->rdi = arg1;
+	regs->rsi = arg2;
+	regs->rdx = arg3;
+	regs->r10 = arg4;
+	regs->r8 = arg5;
+	regs->rip -= SYSCALL_LENGTH; /* the SYSCALL again, once interrupts have had their turn */
+	return (long)number;
+}
+
 /* SYSCALL from a guest's kernel is a hypercall (user-mode system calls: issue 4). */
 void do_guest_syscall(struct cpu_regs *regs)
 {

@@ -5,6 +5,9 @@
  *   address): it must never become a page table, at any level, even with no mapping of it left.
  * - set_trap_table with a table in the last page of the address space is -EFAULT (a bound
  *   computed by adding to the pointer would wrap and read nothing).
+ * - A call inside a multicall that is preempted (an mmu_update longer than one slice) must
+ *   finish all its work and leave the guest's registers alone.
+ * - A console write longer than one slice is written whole.
  */
 #include <string.h>
 #include <parvus/guest.h>
@@ -57,9 +60,47 @@ static void check_trap_table_at_the_top(void)
 		 -XEN_EFAULT, "a table in the last 16 bytes is -EFAULT");
 }
 
+static struct mmu_update requests[65];
+static struct multicall_entry calls[1];
+
+static void check_preempted_call_in_a_multicall(void)
+{
+	uint64_t *data = scratch_page(0);
+	unsigned long mfn = virt_to_mfn(data);
+	unsigned int wrong = 0;
+
+	test_section("a preempted mmu_update inside a multicall");
+	memset(data, 0, PAGE_SIZE);
+	for (unsigned int i = 0; i < 65; i++) { /* plain writes into a page of our own */
+		requests[i].ptr = (mfn << PAGE_SHIFT) + i * 8 + MMU_NORMAL_PT_UPDATE;
+		requests[i].val = 1000 + i;
+	}
+	calls[0] = (struct multicall_entry){.op = __HYPERVISOR_mmu_update,
+					    .result = 99,
+					    .args = {(unsigned long)requests, 65, 0, DOMID_SELF}};
+	CHECK_EQ(HYPERVISOR_multicall(calls, 1), 0, "the multicall returns 0");
+	CHECK_EQ((long)calls[0].result, 0, "its mmu_update entry succeeded");
+	for (unsigned int i = 0; i < 65; i++)
+		wrong += data[i] != 1000 + i;
+	CHECK_EQ(wrong, 0, "all 65 requests were made, across the preemption");
+}
+
+static char long_text[10 * 1024];
+
+static void check_long_console_write(void)
+{
+	test_section("a console write longer than a slice");
+	memset(long_text, '.', sizeof(long_text));
+	long_text[sizeof(long_text) - 1] = '\n';
+	CHECK_EQ(HYPERVISOR_console_io(CONSOLEIO_write, sizeof(long_text), long_text), 0,
+		 "10 KiB are written");
+}
+
 void guest_main(const struct start_info *si)
 {
 	check_shared_info_never_a_page_table(si);
 	check_trap_table_at_the_top();
+	check_preempted_call_in_a_multicall();
+	check_long_console_write();
 	test_finish("hostile");
 }
