@@ -4,11 +4,13 @@
 #   make run                  boot Parvus under QEMU with the serial console on this terminal
 #   make run RUN_ARGS="..."   hypervisor command line for make run
 #   make run RUN_SMP=4 RUN_CPU=max RUN_MEMORY=1024
+#   make run RUN_MODULES="kernel args,ramdisk"   a PV kernel (and ramdisk) as dom0
 
 RUN_ARGS ?= console=com1 loglvl=info
 RUN_SMP ?= 2
 RUN_CPU ?= qemu64
 RUN_MEMORY ?= 512
+RUN_MODULES ?=
 
 # $(call make_iso,OUTPUT,HYPERVISOR ARGUMENTS,GRUB TIMEOUT)
 define make_iso
@@ -40,6 +42,7 @@ run:
 	qemu-system-x86_64 -machine pc -accel tcg -cpu $(RUN_CPU) -smp $(RUN_SMP) -m $(RUN_MEMORY) \
 		-nographic -no-reboot -serial mon:stdio \
 		-device isa-debug-exit,iobase=0xf4,iosize=4 \
-		-kernel $(HV_BUILD)/parvus -append "$(RUN_ARGS)" || true
+		-kernel $(HV_BUILD)/parvus -append "$(RUN_ARGS)" \
+		$(if $(RUN_MODULES),-initrd "$(RUN_MODULES)") || true
 
 TEST_TARGETS += $(BUILD)/tests/parvus-test.iso
