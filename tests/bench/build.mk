@@ -1,0 +1,10 @@
+# make bench-hypercall: the null-hypercall round trip on Parvus and on Xen 4.17 under QEMU, with
+# and without -icount (a benchmark, never a test; figures in docs/benchmarks.md). The kernel
+# build/guests/bench_hypercall.elf comes from tests/guests/build.mk; Xen is installed first,
+# as `make test-xen` does, so that build/xen/xen can be unpacked.
+.PHONY: bench-hypercall
+bench-hypercall: $(HV_BUILD)/parvus $(BUILD)/guests/bench_hypercall.elf
+	@scripts/ensure-deps --with-xen
+	@$(MAKE) --no-print-directory $(BUILD)/xen/xen
+	tests/bench/hypercall-compare $(HYPERCALL_BENCH_RUNS)
+BENCH_TARGETS += bench-hypercall
