@@ -59,6 +59,9 @@ struct vcpu {
 	bool fpu_task_switched; /* fpu_taskswitch: the guest's virtual CR0.TS */
 	uint64_t fs_base, gs_base_kernel, gs_base_user; /* set_segment_base */
 	uint64_t event_callback, failsafe_callback, syscall_callback; /* set_callbacks */
+	uint64_t nmi_callback;
+	bool syscall_masks_events; /* CALLBACKF_mask_events on the syscall callback */
+	bool user_mode; /* the guest runs its user programs (user L4, user GS base) */
 	uint64_t kernel_sp; /* stack_switch: the guest kernel's stack for entries from user mode */
 	uint16_t kernel_ss;
 };

@@ -265,4 +265,7 @@ void page_type_init_hypervisor_l4_slots(uint64_t *l4, unsigned long l4_mfn, cons
  */
 bool page_type_check_descriptors(uint64_t *descriptors, const struct domain *d);
 
+/* Put the read-only M2P slot into an L4 that becomes a kernel base pointer. */
+void l4_add_m2p(unsigned long l4_mfn);
+
 #endif

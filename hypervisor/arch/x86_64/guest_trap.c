@@ -21,6 +21,7 @@
 #include <string.h>
 #include <public/xen.h>
 #include <public/errno.h>
+#include <public/callback.h>
 
 #define TRAP_FLAG_MASK_EVENTS 4 /* Xen's TI_SET_IF: deliver with events masked */
 #define EFLAGS_TF (1ull << 8)
@@ -44,6 +45,27 @@ static struct vcpu_info *vcpu_info_of(struct vcpu *v)
 	return &v->domain->shared_info->vcpu_info[v->vcpu_id];
 }
 
+/*
+ * Guest kernel and guest user mode share ring 3; what tells them apart is the page table (the
+ * kernel's L4 or the user L4 of NEW_USER_BASEPTR) and the GS base. While we run, the guest's
+ * current GS base is in MSR_KERNEL_GS_BASE (swapgs put it there).
+ */
+static void enter_user_mode(struct vcpu *v)
+{
+	v->gs_base_kernel = rdmsr(MSR_KERNEL_GS_BASE);
+	wrmsr(MSR_KERNEL_GS_BASE, v->gs_base_user);
+	write_cr3(v->guest_table_user << 12);
+	v->user_mode = true;
+}
+
+static void enter_kernel_mode(struct vcpu *v)
+{
+	v->gs_base_user = rdmsr(MSR_KERNEL_GS_BASE);
+	wrmsr(MSR_KERNEL_GS_BASE, v->gs_base_kernel);
+	write_cr3(v->guest_table << 12);
+	v->user_mode = false;
+}
+
 bool bounce_exception(struct cpu_regs *regs, unsigned int vector, bool has_error_code)
 {
 	struct vcpu *v = current_vcpu();
@@ -54,23 +76,32 @@ bool bounce_exception(struct cpu_regs *regs, unsigned int vector, bool has_error
 	struct vcpu_info *info = vcpu_info_of(v);
 	uint64_t frame[8];
 	unsigned int n = 0;
+	bool from_user = v->user_mode;
 
 	/* Built from the lowest address up: rcx, r11, [error], rip, cs, rflags, rsp, ss. */
 	frame[n++] = regs->rcx;
 	frame[n++] = regs->r11;
 	/* The guest kernel believes it runs in supervisor mode: a page fault it takes does not
-	 * carry the user bit (Xen clears it likewise). */
+	 * carry the user bit (Xen clears it likewise); one in user mode does. */
 	if (has_error_code)
-		frame[n++] = vector == 14 ? regs->error_code & ~4ull : regs->error_code;
+		frame[n++] = vector == 14 && !from_user ? regs->error_code & ~4ull
+							: regs->error_code;
 	frame[n++] = regs->rip;
 	/* Interrupted in its kernel, the guest sees RPL 0 in cs (Xen clears it so the kernel can
-	 * tell); iret puts RPL 3 back. User mode is not built yet, so it is always the kernel. */
-	frame[n++] = (regs->cs & ~3ull) | ((uint64_t)info->evtchn_upcall_mask << 32);
+	 * tell); from user mode, RPL 3. iret puts RPL 3 back (and returns to user mode). */
+	frame[n++] = (from_user ? regs->cs : regs->cs & ~3ull) |
+		     ((uint64_t)info->evtchn_upcall_mask << 32);
 	frame[n++] = (regs->rflags & ~EFLAGS_IF) | (info->evtchn_upcall_mask ? 0 : EFLAGS_IF);
 	frame[n++] = regs->rsp;
 	frame[n++] = regs->ss;
 
-	uint64_t sp = (regs->rsp & ~15ull) - n * sizeof(uint64_t);
+	/* From user mode: on the kernel's stack (stack_switch), in the kernel's page tables. */
+	if (from_user) {
+		if (!canonical(v->kernel_sp))
+			return false;
+		enter_kernel_mode(v);
+	}
+	uint64_t sp = ((from_user ? v->kernel_sp : regs->rsp) & ~15ull) - n * sizeof(uint64_t);
 
 	if (copy_to_guest_raw(sp, frame, n * sizeof(uint64_t)))
 		return false;
@@ -120,11 +151,23 @@ long do_iret(uint64_t unused1, uint64_t unused2, uint64_t unused3, uint64_t unus
 	vcpu_info_of(v)->evtchn_upcall_mask = !(ctx.rflags & EFLAGS_IF);
 	regs->rip = ctx.rip;
 	regs->cs = cs;
-	regs->rflags = (ctx.rflags & EFLAGS_GUEST_MASK) | EFLAGS_IF;
+	regs->rflags = (ctx.rflags & EFLAGS_GUEST_MASK) | EFLAGS_IF | 2; /* bit 1 is always one */
 	regs->rsp = ctx.rsp;
 	regs->ss = FLAT_RING3_SS64;
-	regs->rcx = ctx.rcx;
-	regs->r11 = ctx.r11;
+	if (ctx.flags & VGCF_in_syscall) { /* as SYSRET would leave them */
+		regs->rcx = ctx.rip;
+		regs->r11 = regs->rflags;
+	} else {
+		regs->rcx = ctx.rcx;
+		regs->r11 = ctx.r11;
+	}
+	/* A cs of RPL 3 in the frame means the program, not the kernel (whose frames carry
+	 * RPL 0): switch to user mode. */
+	if (((uint16_t)ctx.cs & 3) == 3 && !v->user_mode) {
+		if (!v->guest_table_user)
+			domain_crash(v->domain, "HYPERVISOR_iret to user mode with no user page table");
+		enter_user_mode(v);
+	}
 	return (long)ctx.rax;
 }
 
@@ -151,13 +194,68 @@ long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall, uint6
 	struct vcpu *v = current_vcpu();
 
 	(void)unused4, (void)unused5;
-	if (!canonical(event) || !canonical(failsafe) || !canonical(syscall))
-		return -XEN_EINVAL;
-	v->event_callback = event;
-	v->failsafe_callback = failsafe;
-	v->syscall_callback = syscall;
+	/* As in Xen, each address is registered on its own and a bad one is skipped: the call
+	 * itself always succeeds. */
+	if (canonical(event))
+		v->event_callback = event;
+	if (canonical(failsafe))
+		v->failsafe_callback = failsafe;
+	if (canonical(syscall))
+		v->syscall_callback = syscall;
 	return 0;
 }
+
+/* callback_op: register callbacks one at a time, with flags; only the NMI one can go away. */
+long do_callback_op(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t unused4,
+		    uint64_t unused5)
+{
+	struct vcpu *v = current_vcpu();
+
+	(void)unused3, (void)unused4, (void)unused5;
+	if (cmd == CALLBACKOP_register) {
+		struct callback_register reg;
+
+		if (copy_from_guest_raw(&reg, arg, sizeof(reg)))
+			return -XEN_EFAULT;
+		if (reg.type != CALLBACKTYPE_event && reg.type != CALLBACKTYPE_failsafe &&
+		    reg.type != CALLBACKTYPE_syscall && reg.type != CALLBACKTYPE_nmi)
+			return -XEN_ENOSYS;
+		if (!canonical(reg.address))
+			return -XEN_EINVAL;
+		switch (reg.type) {
+		case CALLBACKTYPE_event:
+			v->event_callback = reg.address;
+			break;
+		case CALLBACKTYPE_failsafe:
+			v->failsafe_callback = reg.address;
+			break;
+		case CALLBACKTYPE_syscall:
+			v->syscall_callback = reg.address;
+			v->syscall_masks_events = reg.flags & CALLBACKF_mask_events;
+			break;
+		default:
+			v->nmi_callback = reg.address;
+		}
+		return 0;
+	}
+	if (cmd == CALLBACKOP_unregister) {
+		struct callback_unregister unreg;
+
+		if (copy_from_guest_raw(&unreg, arg, sizeof(unreg)))
+			return -XEN_EFAULT;
+		if (unreg.type == CALLBACKTYPE_nmi) {
+			v->nmi_callback = 0;
+			return 0;
+		}
+		if (unreg.type == CALLBACKTYPE_event || unreg.type == CALLBACKTYPE_failsafe ||
+		    unreg.type == CALLBACKTYPE_syscall)
+			return -XEN_EINVAL;
+		return -XEN_ENOSYS;
+	}
+	return -XEN_ENOSYS;
+}
+
+
 
 /*
  * Xen's forced-emulation prefix: "ud2; .ascii \"xen\"" before an instruction asks the
@@ -278,4 +376,85 @@ long do_set_segment_base(uint64_t which, uint64_t base, uint64_t unused3, uint64
 	default:
 		return -XEN_EINVAL;
 	}
+}
+
+/*
+ * SYSCALL from guest user mode: not a hypercall but the program's system call, delivered to
+ * the kernel's syscall callback on its stack, in its page tables, as Xen does: the frame rcx,
+ * r11, rip, cs (RPL 3, event mask in bits 32-39), rflags (IF = events enabled), rsp, ss. With
+ * no callback, the program gets the #UD a CPU without SYSCALL would give.
+ */
+void bounce_user_syscall(struct cpu_regs *regs)
+{
+	struct vcpu *v = current_vcpu();
+
+	if (!v->syscall_callback) {
+		regs->rip -= 2; /* at the SYSCALL */
+		if (!bounce_exception(regs, 6, false))
+			domain_crash(v->domain, "SYSCALL without a syscall callback, and no #UD handler");
+		return;
+	}
+	struct vcpu_info *info = vcpu_info_of(v);
+	uint64_t frame[7] = {
+		regs->rcx,
+		regs->r11,
+		regs->rip,
+		regs->cs | ((uint64_t)info->evtchn_upcall_mask << 32),
+		(regs->r11 & ~EFLAGS_IF) | (info->evtchn_upcall_mask ? 0 : EFLAGS_IF),
+		regs->rsp,
+		regs->ss,
+	};
+
+	if (!canonical(v->kernel_sp))
+		domain_crash(v->domain, "SYSCALL from user mode with no kernel stack");
+	enter_kernel_mode(v);
+	uint64_t sp = (v->kernel_sp & ~15ull) - sizeof(frame);
+
+	if (copy_to_guest_raw(sp, frame, sizeof(frame)))
+		domain_crash(v->domain, "the kernel stack cannot take a SYSCALL frame");
+	if (v->syscall_masks_events)
+		info->evtchn_upcall_mask = 1;
+	regs->rsp = sp;
+	regs->rip = v->syscall_callback;
+	regs->cs = FLAT_RING3_CS64;
+	regs->ss = FLAT_RING3_SS64;
+/* Xen 4.17 leaves DF as the program had it, and enters the callback the way SYSRET
+	 * would: rcx is the callback's address, r11 the rflags it runs with. */
+	regs->rflags = (regs->rflags & ~(EFLAGS_TF | EFLAGS_NT | EFLAGS_RF | EFLAGS_AC)) |
+		       EFLAGS_IF;
+	regs->rcx = regs->rip;
+	regs->r11 = regs->rflags & ~2ull; /* without the always-one bit, as SYSRET takes it */
+}
+
+/*
+ * mov from CR3 in the guest kernel (a #GP in ring 3): the guest's page-table base, as Xen
+ * emulates it. Encoding: an optional REX, then 0f 20 with a register-form ModRM whose reg
+ * field is the CR number.
+ */
+bool emulate_privileged_instruction(struct cpu_regs *regs)
+{
+	struct vcpu *v = current_vcpu();
+	uint8_t code[4] = {0};
+	unsigned int rex = 0, at = 0;
+
+	if (v->user_mode || copy_from_guest_raw(code, regs->rip, 3))
+		return false;
+	if ((code[0] & 0xf0) == 0x40) {
+		rex = code[0];
+		at = 1;
+		if (copy_from_guest_raw(code, regs->rip, 4))
+			return false;
+	}
+	if (code[at] != 0x0f || code[at + 1] != 0x20 || (code[at + 2] >> 6) != 3 ||
+	    ((code[at + 2] >> 3) & 7) != 3)
+		return false;
+	unsigned int target = (code[at + 2] & 7) | ((rex & 1) << 3);
+	uint64_t *const slots[16] = {&regs->rax, &regs->rcx, &regs->rdx, &regs->rbx,
+				     &regs->rsp, &regs->rbp, &regs->rsi, &regs->rdi,
+				     &regs->r8,	 &regs->r9,  &regs->r10, &regs->r11,
+				     &regs->r12, &regs->r13, &regs->r14, &regs->r15};
+
+	*slots[target] = v->guest_table << 12;
+	regs->rip += at + 3;
+	return true;
 }

@@ -95,12 +95,24 @@ bool page_type_foreign_map_permitted(const struct domain *d, const struct domain
 	return false; /* grant and privileged foreign mappings: issue 5 */
 }
 
+/*
+ * A validated L4 gets the hypervisor's slots except the read-only M2P (slot 256): as in Xen,
+ * that one is added when the L4 becomes a kernel base pointer (l4_add_m2p), so a user L4
+ * never maps it.
+ */
+#define L4_SLOT_M2P 256
+
 void page_type_init_hypervisor_l4_slots(uint64_t *l4, unsigned long l4_mfn,
 					const struct domain *d)
 {
 	(void)l4_mfn, (void)d;
 	for (unsigned int slot = L4_FIRST_HYPERVISOR_SLOT; slot <= L4_LAST_HYPERVISOR_SLOT; slot++)
-		l4[slot] = boot_l4[slot];
+		l4[slot] = slot == L4_SLOT_M2P ? 0 : boot_l4[slot];
+}
+
+void l4_add_m2p(unsigned long l4_mfn)
+{
+	((uint64_t *)mfn_to_virt(l4_mfn))[L4_SLOT_M2P] = boot_l4[L4_SLOT_M2P];
 }
 
 bool page_type_check_descriptors(uint64_t *descriptors, const struct domain *d)
@@ -324,6 +336,7 @@ long do_mmuext_op(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t
 			if (rc)
 				break;
 			v->guest_table = op.arg1.mfn;
+			l4_add_m2p(op.arg1.mfn);
 			write_cr3(op.arg1.mfn << PAGE_SHIFT);
 			if (old)
 				put_page_and_type(mfn_to_page(old));

@@ -179,6 +179,10 @@ void do_guest_syscall(struct cpu_regs *regs)
 
 	v->regs = *regs;
 	v->entry_regs = regs;
+	if (v->user_mode) { /* a program's system call, for its kernel */
+		bounce_user_syscall(regs);
+		return;
+	}
 	regs->rax = (uint64_t)hypercall_dispatch(regs->rax, regs->rdi, regs->rsi, regs->rdx,
 						 regs->r10, regs->r8);
 	/* A SYSCALL in the last bytes below the non-canonical hole "returns" into it: our iretq
@@ -199,6 +203,8 @@ static void guest_exception(struct cpu_regs *regs)
 	/* cr2 first: the emulation below reads guest memory and may fault, changing it. */
 	v->fault_address = vector == 14 ? read_cr2() : 0;
 	if (vector == 6 && emulate_forced_instruction(regs))
+		return;
+	if (vector == 13 && emulate_privileged_instruction(regs))
 		return;
 	/* A write to a present, read-only page: perhaps one of its page tables. */
 	if (vector == 14 && (regs->error_code & 3) == 3 &&

@@ -26,6 +26,12 @@ bool emulate_forced_instruction(struct cpu_regs *regs);
 /* A guest's write fault on one of its L1 tables: checked and done (true), or false. */
 bool emulate_page_table_write(struct cpu_regs *regs, uint64_t address);
 
+/* SYSCALL from guest user mode: to the kernel's syscall callback. */
+void bounce_user_syscall(struct cpu_regs *regs);
+
+/* A #GP at an instruction the guest kernel may use (mov from CR3): emulated, true. */
+bool emulate_privileged_instruction(struct cpu_regs *regs);
+
 struct vcpu;
 /* Before entering a vCPU: CR0.TS as its fpu_taskswitch left it. */
 void vcpu_load_fpu_state(struct vcpu *v);
