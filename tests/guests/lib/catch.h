@@ -22,7 +22,7 @@
 struct caught {
 	int vector; /* -1: nothing caught */
 	uint64_t error_code, rip, cs, cr2;
-	uint64_t rflags; /* as in the frame */
+	uint64_t rflags;    /* as in the frame */
 	uint8_t saved_mask; /* the frame's cs bits 32-39 */
 };
 extern struct caught caught;
@@ -35,18 +35,18 @@ long catch_install(unsigned int vector);
  * One instruction (asm text, operands as named ones after it), caught if it traps. Written
  * as a statement expression returning caught.vector.
  */
-#define CATCH_INSN(insn, ...)                                                   \
-	({                                                                      \
-		caught.vector = -1;                                             \
-		__asm__ volatile("movq $1f, catch_rip(%%rip)\n\t"               \
-				 "movq $2f, catch_resume(%%rip)\n\t"            \
-				 "1: " insn "\n\t"                              \
-				 "2:"                                           \
-				 : __VA_ARGS__                                  \
-				 :                                              \
-				 : "memory");                                   \
-		catch_rip = 0;                                                  \
-		caught.vector;                                                  \
+#define CATCH_INSN(insn, ...)                                        \
+	({                                                           \
+		caught.vector = -1;                                  \
+		__asm__ volatile("movq $1f, catch_rip(%%rip)\n\t"    \
+				 "movq $2f, catch_resume(%%rip)\n\t" \
+				 "1: " insn "\n\t"                   \
+				 "2:"                                \
+				 : __VA_ARGS__                       \
+				 :                                   \
+				 : "memory");                        \
+		catch_rip = 0;                                       \
+		caught.vector;                                       \
 	})
 
 #endif /* GUEST_TESTS_CATCH_H */

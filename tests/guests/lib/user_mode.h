@@ -46,10 +46,10 @@
 
 struct user_space {
 	unsigned long l4_mfn, l3_mfn, l2_mfn, l1_mfn;
-	const uint64_t *l1;  /* the user L1, read-only, as the kernel sees it */
-	uint64_t *data;	     /* USER_DATA_VA as the kernel sees it */
-	uint64_t *ro;	     /* USER_RO_VA */
-	uint64_t *konly;     /* USER_KONLY_VA */
+	const uint64_t *l1;		/* the user L1, read-only, as the kernel sees it */
+	uint64_t *data;			/* USER_DATA_VA as the kernel sees it */
+	uint64_t *ro;			/* USER_RO_VA */
+	uint64_t *konly;		/* USER_KONLY_VA */
 	unsigned long kernel_stack_top; /* what user_space_activate gives stack_switch */
 };
 extern struct user_space user_space;
@@ -127,7 +127,7 @@ extern user_syscall_handler_t user_syscall_handler;
 /* The default handler: records the frame in user_last_syscall, then user_return(1). */
 uint64_t user_syscall_record_and_return(struct user_syscall_frame *frame);
 extern struct user_syscall_frame user_last_syscall;
-extern uint8_t user_last_syscall_mask; /* evtchn_upcall_mask in the callback */
+extern uint8_t user_last_syscall_mask;	   /* evtchn_upcall_mask in the callback */
 extern unsigned long user_last_syscall_at; /* the frame's address (of frame_rcx) */
 
 /*

@@ -40,9 +40,9 @@ _Static_assert(UD_BASE == USER_DATA_VA, "user_data.h and user_mode.h agree");
 #define PF_USER 4
 #define PF_FETCH 0x10
 
-extern char u_probe[], u_probe_syscall[], u_probe_after[], u_probe_after2[], u_syscall[], u_syscall_after[],
-	u_std_syscall[], u_std_syscall_insn[], u_read[], u_read_insn[], u_write[],
-	u_write_insn[], u_jump[], u_jump_return[], u_trap[], u_trap_ud2[], u_trap_int3[],
+extern char u_probe[], u_probe_syscall[], u_probe_after[], u_probe_after2[], u_syscall[],
+	u_syscall_after[], u_std_syscall[], u_std_syscall_insn[], u_read[], u_read_insn[],
+	u_write[], u_write_insn[], u_jump[], u_jump_return[], u_trap[], u_trap_ud2[], u_trap_int3[],
 	u_trap_int3_after[], u_trap_int80[], u_trap_int80_after[], u_trap_cli[], u_trap_hlt[],
 	u_trap_in[];
 
@@ -212,9 +212,9 @@ static void check_callback_op(void)
 					   0x0000800000000000UL);
 	printf("set_callbacks with a non-canonical syscall address: %ld\n", rc);
 	CHECK_EQ(rc, 0, "set_callbacks ignores the error of a non-canonical address (0)");
-	/* The callback is unchanged: the probe below shows it still works. */
-	reg.address = (unsigned long)user_syscall_entry;
-	CHECK_EQ(HYPERVISOR_callback_op(CALLBACKOP_register, &reg), 0, "register it again");
+	struct user_entry entry = user_entry_at(user_va(u_syscall));
+	CHECK_EQ(user_call(&entry), 1, "and keeps the syscall callback it had: SYSCALL works");
+	CHECK_EQ(user_last_syscall.rip, user_va(u_syscall_after), "the frame's rip");
 }
 
 /* The u_probe program: three SYSCALLs, the first two resumed. */
@@ -233,7 +233,7 @@ static uint64_t probe_handler(struct user_syscall_frame *frame)
 		probe_first_at = (unsigned long)&frame->frame_rcx;
 		probe_first_mask = vcpu()->evtchn_upcall_mask;
 		probe_cr3 = read_cr3();
-		frame->regs.rax = 0x1234; /* a "system call result" */
+		frame->regs.rax = 0x1234;     /* a "system call result" */
 		frame->regs.rcx = 0xc0c0c0c0; /* the iret context's rcx and r11 */
 		frame->regs.r11 = 0xd1d1d1d1;
 		frame->regs.rbx = 0xb0b0b0b0; /* left in place for the program */
@@ -313,7 +313,8 @@ static void check_entry_and_syscall(void)
 	CHECK_EQ(f->rip, after, "frame rip: after the SYSCALL");
 	CHECK_EQ(f->cs & 0xffff, FLAT_USER_CS, "frame cs 0xe033: RPL 3, from user mode");
 	CHECK_EQ((f->cs >> 32) & 0xff, 0, "frame cs bits 32-39: the event mask was 0");
-	CHECK_EQ(f->rflags, user_rflags, "frame rflags: the user's, IF set as events were unmasked");
+	CHECK_EQ(f->rflags, user_rflags,
+		 "frame rflags: the user's, IF set as events were unmasked");
 	CHECK_EQ(f->rsp, USER_STACK_TOP, "frame rsp: the user stack pointer");
 	CHECK_EQ(f->ss, FLAT_USER_SS, "frame ss: 0xe02b");
 	CHECK_EQ(f->regs.rax, 0x5a5a000000000001, "rax is kept (not taken as a hypercall number)");
@@ -337,8 +338,7 @@ static void check_entry_and_syscall(void)
 		 "rcx in the callback is its own address (the hypervisor returns by SYSRET)");
 	CHECK_EQ(f->regs.r11, f->callback_rflags & ~X86_RFLAGS_FIXED,
 		 "r11 in the callback is its rflags (SYSRET)");
-	CHECK_EQ(probe_first_mask, 0,
-		 "set_callbacks' syscall callback leaves events unmasked");
+	CHECK_EQ(probe_first_mask, 0, "set_callbacks' syscall callback leaves events unmasked");
 	CHECK_EQ(probe_cr3, kernel_l4_mfn << PAGE_SHIFT,
 		 "the kernel's L4 is back in CR3 in the callback (mov from cr3)");
 
@@ -369,8 +369,7 @@ static void check_entry_and_syscall(void)
 	       user_rflags, probe_first.rflags, probe_first.cs, probe_first.callback_rflags,
 	       probe_first.regs.r11);
 	CHECK_EQ(user_rflags & (X86_RFLAGS_IF | X86_RFLAGS_IOPL | X86_RFLAGS_DF),
-		 X86_RFLAGS_IF | X86_RFLAGS_DF,
-		 "IF is set anyway, IOPL is cleared, DF is kept");
+		 X86_RFLAGS_IF | X86_RFLAGS_DF, "IF is set anyway, IOPL is cleared, DF is kept");
 	CHECK_EQ((probe_first.cs >> 32) & 0xff, 1,
 		 "a context without IF ran the program with events masked (saved mask 1)");
 	CHECK_EQ(probe_first.rflags & X86_RFLAGS_IF, 0, "frame rflags.IF = !mask = 0");
@@ -519,10 +518,10 @@ static void check_memory_access(void)
 	 */
 	CHECK_EQ(mfn_to_virt_l4_slot(user_space.l4_mfn, 256), 0,
 		 "the user L4 has no M2P slot (256)");
-	CHECK_EQ(user_read(HYPERVISOR_VIRT_START), 0xbad, "so the M2P is out of reach in user mode");
+	CHECK_EQ(user_read(HYPERVISOR_VIRT_START), 0xbad,
+		 "so the M2P is out of reach in user mode");
 	check_page_fault("reading it faults", user_va(u_read_insn), HYPERVISOR_VIRT_START, PF_USER);
-	CHECK(machine_to_phys_mapping[virt_to_mfn(user_space.data)] ==
-		      virt_to_pfn(user_space.data),
+	CHECK(machine_to_phys_mapping[virt_to_mfn(user_space.data)] == virt_to_pfn(user_space.data),
 	      "while the kernel reads it");
 
 	user_space.konly[0] = 0x5555;
@@ -632,8 +631,8 @@ static void check_no_syscall_callback(void)
 	struct user_entry entry = entry_for(u_syscall);
 
 	test_section("SYSCALL with no syscall callback");
-	CHECK_EQ(HYPERVISOR_set_callbacks(trap_entry_address(0xf0), trap_entry_address(0xf1), 0),
-		 0, "set_callbacks with a syscall address of 0");
+	CHECK_EQ(HYPERVISOR_set_callbacks(trap_entry_address(0xf0), trap_entry_address(0xf1), 0), 0,
+		 "set_callbacks with a syscall address of 0");
 	CHECK_EQ(trap_set_handler(TRAP_invalid_op, 0, false, user_trap_record_and_return), 0,
 		 "#UD handler");
 	user_trap_count = 0;
