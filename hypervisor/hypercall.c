@@ -15,6 +15,7 @@ static const hypercall_handler_t hypercall_table[64] = {
 	[__HYPERVISOR_stack_switch] = do_stack_switch,
 	[__HYPERVISOR_set_callbacks] = do_set_callbacks,
 	[__HYPERVISOR_callback_op] = do_callback_op,
+	[__HYPERVISOR_physdev_op] = do_physdev_op,
 	[__HYPERVISOR_fpu_taskswitch] = do_fpu_taskswitch,
 	[__HYPERVISOR_set_segment_base] = do_set_segment_base,
 	[__HYPERVISOR_iret] = do_iret,

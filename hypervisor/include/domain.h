@@ -62,6 +62,7 @@ struct vcpu {
 	uint64_t nmi_callback;
 	bool syscall_masks_events; /* CALLBACKF_mask_events on the syscall callback */
 	bool user_mode; /* the guest runs its user programs (user L4, user GS base) */
+	unsigned int iopl; /* physdev_op set_iopl: the virtual I/O privilege level */
 	uint64_t kernel_sp; /* stack_switch: the guest kernel's stack for entries from user mode */
 	uint16_t kernel_ss;
 };

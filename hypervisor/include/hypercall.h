@@ -52,6 +52,8 @@ long do_set_segment_base(uint64_t which, uint64_t base, uint64_t unused3, uint64
 			 uint64_t unused5);
 long do_callback_op(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t unused4,
 		    uint64_t unused5);
+long do_physdev_op(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t unused4,
+		   uint64_t unused5);
 long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer, uint64_t unused4,
 		   uint64_t unused5);
 long do_xen_version(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t unused4,

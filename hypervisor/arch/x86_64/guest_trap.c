@@ -445,6 +445,11 @@ bool emulate_privileged_instruction(struct cpu_regs *regs)
 		if (copy_from_guest_raw(code, regs->rip, 4))
 			return false;
 	}
+	if (!rex && code[0] == 0x0f && code[1] == 0x09 && v->domain->is_privileged) {
+		wbinvd(); /* dom0 owns the devices: it may need caches written back */
+		regs->rip += 2;
+		return true;
+	}
 	if (code[at] != 0x0f || code[at + 1] != 0x20 || (code[at + 2] >> 6) != 3 ||
 	    ((code[at + 2] >> 3) & 7) != 3)
 		return false;

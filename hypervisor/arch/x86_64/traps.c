@@ -204,7 +204,7 @@ static void guest_exception(struct cpu_regs *regs)
 	v->fault_address = vector == 14 ? read_cr2() : 0;
 	if (vector == 6 && emulate_forced_instruction(regs))
 		return;
-	if (vector == 13 && emulate_privileged_instruction(regs))
+	if (vector == 13 && (emulate_io_instruction(regs) || emulate_privileged_instruction(regs)))
 		return;
 	/* A write to a present, read-only page: perhaps one of its page tables. */
 	if (vector == 14 && (regs->error_code & 3) == 3 &&

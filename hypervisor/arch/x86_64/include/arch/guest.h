@@ -32,6 +32,9 @@ void bounce_user_syscall(struct cpu_regs *regs);
 /* A #GP at an instruction the guest kernel may use (mov from CR3): emulated, true. */
 bool emulate_privileged_instruction(struct cpu_regs *regs);
 
+/* A #GP at in/out/cli/sti the guest's virtual IOPL allows: emulated, true. */
+bool emulate_io_instruction(struct cpu_regs *regs);
+
 struct vcpu;
 /* Before entering a vCPU: CR0.TS as its fpu_taskswitch left it. */
 void vcpu_load_fpu_state(struct vcpu *v);
