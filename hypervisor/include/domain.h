@@ -63,6 +63,7 @@ struct vcpu {
 	bool syscall_masks_events; /* CALLBACKF_mask_events on the syscall callback */
 	bool user_mode; /* the guest runs its user programs (user L4, user GS base) */
 	unsigned int iopl; /* physdev_op set_iopl: the virtual I/O privilege level */
+	uint64_t debugreg[8]; /* set_debugreg: the guest's debug registers (not loaded yet) */
 	uint64_t kernel_sp; /* stack_switch: the guest kernel's stack for entries from user mode */
 	uint16_t kernel_ss;
 };

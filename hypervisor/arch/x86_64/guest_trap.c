@@ -22,6 +22,7 @@
 #include <public/xen.h>
 #include <public/errno.h>
 #include <public/callback.h>
+#include <public/xen.h>
 
 #define TRAP_FLAG_MASK_EVENTS 4 /* Xen's TI_SET_IF: deliver with events masked */
 #define EFLAGS_TF (1ull << 8)
@@ -427,39 +428,172 @@ void bounce_user_syscall(struct cpu_regs *regs)
 }
 
 /*
- * mov from CR3 in the guest kernel (a #GP in ring 3): the guest's page-table base, as Xen
- * emulates it. Encoding: an optional REX, then 0f 20 with a register-form ModRM whose reg
- * field is the CR number.
+ * Privileged instructions a PV kernel may use, emulated as Xen does for it (they #GP in ring
+ * 3): mov to and from CR0/CR2/CR3/CR4 with the guest's view of them, clts, the debug registers
+ * (kept per vCPU; they are not loaded into the CPU yet), rdmsr/wrmsr of EFER and the segment
+ * bases, and wbinvd for dom0. Anything else stays the #GP it was.
  */
+#define GUEST_CR0 0x80050033ull /* PE MP ET NE WP AM PG, as Xen shows a PV guest */
+#define GUEST_CR4 0x660ull	/* PAE MCE OSFXSR OSXMMEXCPT */
+#define GUEST_EFER 0xd01ull	/* SCE LME LMA NXE */
+#define DR7_DEFAULT 0x400ull
+
+static uint64_t *register_of(struct cpu_regs *regs, unsigned int number)
+{
+	uint64_t *const slots[16] = {&regs->rax, &regs->rcx, &regs->rdx, &regs->rbx,
+				     &regs->rsp, &regs->rbp, &regs->rsi, &regs->rdi,
+				     &regs->r8,	 &regs->r9,  &regs->r10, &regs->r11,
+				     &regs->r12, &regs->r13, &regs->r14, &regs->r15};
+
+	return slots[number & 15];
+}
+
+static bool write_control_register(struct vcpu *v, unsigned int cr, uint64_t value)
+{
+	switch (cr) {
+	case 0: /* only TS may change */
+		if ((value & ~X86_CR0_TS) != (GUEST_CR0 & ~X86_CR0_TS))
+			return false;
+		do_fpu_taskswitch(value & X86_CR0_TS, 0, 0, 0, 0);
+		return true;
+	case 2:
+		vcpu_info_of(v)->arch.cr2 = value;
+		return true;
+	case 3: /* as MMUEXT_NEW_BASEPTR: our own validated L4 */
+		return switch_kernel_base(v, value >> 12) == 0;
+	case 4: /* accepted, changes nothing (VMXE and the rest are the hypervisor's) */
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool read_control_register(struct vcpu *v, unsigned int cr, uint64_t *value)
+{
+	switch (cr) {
+	case 0:
+		*value = GUEST_CR0 | (v->fpu_task_switched ? X86_CR0_TS : 0);
+		return true;
+	case 2:
+		*value = vcpu_info_of(v)->arch.cr2;
+		return true;
+	case 3:
+		*value = v->guest_table << 12;
+		return true;
+	case 4:
+		*value = GUEST_CR4;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool msr_access(struct vcpu *v, bool write, uint32_t msr, uint64_t *value)
+{
+	switch (msr) {
+	case MSR_EFER:
+		if (!write)
+			*value = GUEST_EFER;
+		return !write;
+	case MSR_FS_BASE:
+		return write ? do_set_segment_base(SEGBASE_FS, *value, 0, 0, 0) == 0
+			     : (*value = v->fs_base, true);
+	case MSR_GS_BASE: /* the kernel's, while the kernel runs */
+		return write ? do_set_segment_base(SEGBASE_GS_KERNEL, *value, 0, 0, 0) == 0
+			     : (*value = rdmsr(MSR_KERNEL_GS_BASE), true);
+	case MSR_KERNEL_GS_BASE: /* the user's */
+		return write ? do_set_segment_base(SEGBASE_GS_USER, *value, 0, 0, 0) == 0
+			     : (*value = v->gs_base_user, true);
+	default:
+		return false;
+	}
+}
+
 bool emulate_privileged_instruction(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
 	uint8_t code[4] = {0};
 	unsigned int rex = 0, at = 0;
 
-	if (v->user_mode || copy_from_guest_raw(code, regs->rip, 3))
+	if (v->user_mode || copy_from_guest_raw(code, regs->rip, 2))
 		return false;
+	copy_from_guest_raw(code, regs->rip, sizeof(code)); /* the rest, if mapped */
 	if ((code[0] & 0xf0) == 0x40) {
 		rex = code[0];
 		at = 1;
-		if (copy_from_guest_raw(code, regs->rip, 4))
-			return false;
 	}
-	if (!rex && code[0] == 0x0f && code[1] == 0x09 && v->domain->is_privileged) {
-		wbinvd(); /* dom0 owns the devices: it may need caches written back */
+	if (code[at] != 0x0f)
+		return false;
+	uint8_t opcode = code[at + 1];
+
+	if (!rex && opcode == 0x09 && v->domain->is_privileged) { /* wbinvd */
+		wbinvd();
 		regs->rip += 2;
 		return true;
 	}
-	if (code[at] != 0x0f || code[at + 1] != 0x20 || (code[at + 2] >> 6) != 3 ||
-	    ((code[at + 2] >> 3) & 7) != 3)
-		return false;
-	unsigned int target = (code[at + 2] & 7) | ((rex & 1) << 3);
-	uint64_t *const slots[16] = {&regs->rax, &regs->rcx, &regs->rdx, &regs->rbx,
-				     &regs->rsp, &regs->rbp, &regs->rsi, &regs->rdi,
-				     &regs->r8,	 &regs->r9,  &regs->r10, &regs->r11,
-				     &regs->r12, &regs->r13, &regs->r14, &regs->r15};
+	if (!rex && opcode == 0x06) { /* clts */
+		do_fpu_taskswitch(0, 0, 0, 0, 0);
+		regs->rip += 2;
+		return true;
+	}
+	if (!rex && (opcode == 0x30 || opcode == 0x32)) { /* wrmsr, rdmsr */
+		uint64_t value = (regs->rdx << 32) | (uint32_t)regs->rax;
 
-	*slots[target] = v->guest_table << 12;
-	regs->rip += at + 3;
-	return true;
+		if (!msr_access(v, opcode == 0x30, (uint32_t)regs->rcx, &value))
+			return false;
+		if (opcode == 0x32) {
+			regs->rax = (uint32_t)value;
+			regs->rdx = value >> 32;
+		}
+		regs->rip += 2;
+		return true;
+	}
+	if (opcode < 0x20 || opcode > 0x23 || (code[at + 2] >> 6) != 3)
+		return false;
+	unsigned int number = ((code[at + 2] >> 3) & 7) | ((rex & 4) << 1);
+	uint64_t *gpr = register_of(regs, (code[at + 2] & 7) | ((rex & 1) << 3));
+	bool done;
+
+	switch (opcode) {
+	case 0x20: /* mov from CRn */
+		done = read_control_register(v, number, gpr);
+		break;
+	case 0x22: /* mov to CRn */
+		done = write_control_register(v, number, *gpr);
+		break;
+	case 0x21: /* mov from DRn */
+		done = number < 8 && (*gpr = number == 7 && !v->debugreg[7] ? DR7_DEFAULT
+								  : v->debugreg[number],
+				      true);
+		break;
+	default: /* 0x23, mov to DRn */
+		done = do_set_debugreg(number, *gpr, 0, 0, 0) == 0;
+	}
+	if (done)
+		regs->rip += at + 3;
+	return done;
+}
+
+/* set_debugreg / get_debugreg: breakpoints may not point into the hypervisor. */
+long do_set_debugreg(uint64_t reg, uint64_t value, uint64_t unused3, uint64_t unused4,
+		     uint64_t unused5)
+{
+	struct vcpu *v = current_vcpu();
+
+	(void)unused3, (void)unused4, (void)unused5;
+	if (reg > 7)
+		return -XEN_ENODEV;
+	if (reg < 4 && value && !guest_range_ok(value, 1))
+		return -XEN_EPERM;
+	v->debugreg[reg] = value;
+	return 0;
+}
+
+long do_get_debugreg(uint64_t reg, uint64_t unused2, uint64_t unused3, uint64_t unused4,
+		     uint64_t unused5)
+{
+	(void)unused2, (void)unused3, (void)unused4, (void)unused5;
+	if (reg > 7)
+		return -XEN_ENODEV;
+	return (long)current_vcpu()->debugreg[reg];
 }

@@ -121,6 +121,26 @@ bool page_type_check_descriptors(uint64_t *descriptors, const struct domain *d)
 	return false; /* guest GDT/LDT pages: with set_gdt (issue 4) */
 }
 
+/* The guest kernel's page table becomes mfn (NEW_BASEPTR, mov to CR3): a validated L4 of
+ * its own, which then gets the M2P slot; the old one's reference is dropped. */
+int switch_kernel_base(struct vcpu *v, uint64_t mfn)
+{
+	uint64_t old = v->guest_table;
+
+	if (!mfn_valid(mfn))
+		return -XEN_EINVAL;
+	int rc = get_page_and_type(mfn_to_page(mfn), v->domain, PGT_L4);
+
+	if (rc)
+		return rc;
+	v->guest_table = mfn;
+	l4_add_m2p(mfn);
+	write_cr3(mfn << PAGE_SHIFT);
+	if (old)
+		put_page_and_type(mfn_to_page(old));
+	return 0;
+}
+
 /* ---- finding tables ---- */
 
 static uint64_t current_l4_mfn(void)
@@ -325,23 +345,9 @@ long do_mmuext_op(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t
 		case MMUEXT_UNPIN_TABLE:
 			rc = unpin_page_table(d, op.arg1.mfn);
 			break;
-		case MMUEXT_NEW_BASEPTR: {
-			uint64_t old = v->guest_table;
-
-			if (!mfn_valid(op.arg1.mfn)) {
-				rc = -XEN_EINVAL;
-				break;
-			}
-			rc = get_page_and_type(mfn_to_page(op.arg1.mfn), d, PGT_L4);
-			if (rc)
-				break;
-			v->guest_table = op.arg1.mfn;
-			l4_add_m2p(op.arg1.mfn);
-			write_cr3(op.arg1.mfn << PAGE_SHIFT);
-			if (old)
-				put_page_and_type(mfn_to_page(old));
+		case MMUEXT_NEW_BASEPTR:
+			rc = switch_kernel_base(v, op.arg1.mfn);
 			break;
-		}
 		case MMUEXT_TLB_FLUSH_MULTI:
 		case MMUEXT_INVLPG_MULTI:
 			if (!vcpu_mask_readable((uint64_t)op.arg2.vcpumask.p)) {

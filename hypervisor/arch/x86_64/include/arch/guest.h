@@ -36,6 +36,8 @@ bool emulate_privileged_instruction(struct cpu_regs *regs);
 bool emulate_io_instruction(struct cpu_regs *regs);
 
 struct vcpu;
+/* Make mfn the guest kernel's page table (NEW_BASEPTR); 0 or -errno. */
+int switch_kernel_base(struct vcpu *v, uint64_t mfn);
 /* Before entering a vCPU: CR0.TS as its fpu_taskswitch left it. */
 void vcpu_load_fpu_state(struct vcpu *v);
 
