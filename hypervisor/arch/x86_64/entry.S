@@ -15,17 +15,10 @@
 
 #define CPU_REGS_WORDS 22 /* struct cpu_regs */
 #define VECTOR_SYSCALL 0x100
-#define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || \
-			   (v) == 29 || (v) == 30)
 
-	.text
-	.align 16
-interrupt_common:
-	cld
-	testb	$3, 24(%rsp)			/* saved CS: from ring 3? */
-	jz	1f
-	swapgs
-1:	push	%rax
+/* The general registers of a struct cpu_regs: pushed rax first, so r15 ends lowest. */
+	.macro SAVE_REGISTERS
+	push	%rax
 	push	%rbx
 	push	%rcx
 	push	%rdx
@@ -40,13 +33,9 @@ interrupt_common:
 	push	%r13
 	push	%r14
 	push	%r15
-	mov	%rsp, %rdi
-	/* A frame record for the stack walker: the interrupted RIP above the saved RBP. */
-	push	17 * 8(%rsp)
-	push	%rbp
-	mov	%rsp, %rbp
-	call	do_interrupt
-	add	$16, %rsp
+	.endm
+
+	.macro RESTORE_REGISTERS
 	pop	%r15
 	pop	%r14
 	pop	%r13
@@ -62,6 +51,27 @@ interrupt_common:
 	pop	%rcx
 	pop	%rbx
 	pop	%rax
+	.endm
+
+#define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || \
+			   (v) == 29 || (v) == 30)
+
+	.text
+	.align 16
+interrupt_common:
+	cld
+	testb	$3, 24(%rsp)			/* saved CS: from ring 3? */
+	jz	1f
+	swapgs
+1:	SAVE_REGISTERS
+	mov	%rsp, %rdi
+	/* A frame record for the stack walker: the interrupted RIP above the saved RBP. */
+	push	17 * 8(%rsp)
+	push	%rbp
+	mov	%rsp, %rbp
+	call	do_interrupt
+	add	$16, %rsp
+	RESTORE_REGISTERS
 	testb	$3, 24(%rsp)			/* back to ring 3? */
 	jz	2f
 	swapgs
@@ -119,21 +129,7 @@ syscall_entry:
 	push	%rcx				/* rip */
 	push	$0				/* error code */
 	push	$VECTOR_SYSCALL
-	push	%rax
-	push	%rbx
-	push	%rcx
-	push	%rdx
-	push	%rsi
-	push	%rdi
-	push	%rbp
-	push	%r8
-	push	%r9
-	push	%r10
-	push	%r11
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
+	SAVE_REGISTERS
 	mov	%rsp, %rdi
 	push	17 * 8(%rsp)
 	push	%rbp
@@ -144,21 +140,7 @@ syscall_entry:
 
 /* Return to a guest: rsp points at a struct cpu_regs on the entry stack. */
 guest_return:
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%r11
-	pop	%r10
-	pop	%r9
-	pop	%r8
-	pop	%rbp
-	pop	%rdi
-	pop	%rsi
-	pop	%rdx
-	pop	%rcx
-	pop	%rbx
-	pop	%rax
+	RESTORE_REGISTERS
 	add	$16, %rsp
 	swapgs
 	iretq

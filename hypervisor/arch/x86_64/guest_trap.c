@@ -438,7 +438,7 @@ void bounce_user_syscall(struct cpu_regs *regs)
 #define GUEST_EFER 0xd01ull	/* SCE LME LMA NXE */
 #define DR7_DEFAULT 0x400ull
 
-static uint64_t *register_of(struct cpu_regs *regs, unsigned int number)
+uint64_t *guest_register(struct cpu_regs *regs, unsigned int number)
 {
 	uint64_t *const slots[16] = {&regs->rax, &regs->rcx, &regs->rdx, &regs->rbx,
 				     &regs->rsp, &regs->rbp, &regs->rsi, &regs->rdi,
@@ -551,7 +551,7 @@ bool emulate_privileged_instruction(struct cpu_regs *regs)
 	if (opcode < 0x20 || opcode > 0x23 || (code[at + 2] >> 6) != 3)
 		return false;
 	unsigned int number = ((code[at + 2] >> 3) & 7) | ((rex & 4) << 1);
-	uint64_t *gpr = register_of(regs, (code[at + 2] & 7) | ((rex & 1) << 3));
+	uint64_t *gpr = guest_register(regs, (code[at + 2] & 7) | ((rex & 1) << 3));
 	bool done;
 
 	switch (opcode) {

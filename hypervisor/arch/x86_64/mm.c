@@ -15,6 +15,7 @@
 #include <direct_map.h>
 #include <string.h>
 #include <arch/uaccess.h>
+#include <arch/guest.h>
 #include <arch/x86.h>
 #include <public/errno.h>
 #include <public/xen.h>
@@ -447,16 +448,6 @@ long do_update_va_mapping_otherdomain(uint64_t va, uint64_t new_entry, uint64_t 
  * an 8-byte mov from a register (REX.W 89 /r) or of an immediate (REX.W C7 /0) - since the
  * target is already known from cr2; anything else is delivered as the #PF it was.
  */
-static uint64_t *register_slot(struct cpu_regs *regs, unsigned int number)
-{
-	uint64_t *const slots[16] = {&regs->rax, &regs->rcx, &regs->rdx, &regs->rbx,
-				     &regs->rsp, &regs->rbp, &regs->rsi, &regs->rdi,
-				     &regs->r8,	 &regs->r9,  &regs->r10, &regs->r11,
-				     &regs->r12, &regs->r13, &regs->r14, &regs->r15};
-
-	return slots[number & 15];
-}
-
 /* Length and value of the 8-byte store at rip, or false if it is not one we emulate. */
 static bool decode_store(struct cpu_regs *regs, unsigned int *length, uint64_t *value)
 {
@@ -488,7 +479,7 @@ static bool decode_store(struct cpu_regs *regs, unsigned int *length, uint64_t *
 	}
 	at += mod == 1 ? 1 : mod == 2 ? 4 : 0;
 	if (opcode == 0x89) {
-		*value = *register_slot(regs, reg);
+		*value = *guest_register(regs, reg);
 	} else {
 		int32_t immediate;
 

@@ -35,6 +35,9 @@ bool emulate_privileged_instruction(struct cpu_regs *regs);
 /* A #GP at in/out/cli/sti the guest's virtual IOPL allows: emulated, true. */
 bool emulate_io_instruction(struct cpu_regs *regs);
 
+/* The general register an instruction encoding numbers 0-15 (rax, rcx, rdx, rbx, rsp, ...). */
+uint64_t *guest_register(struct cpu_regs *regs, unsigned int number);
+
 struct vcpu;
 /* Make mfn the guest kernel's page table (NEW_BASEPTR); 0 or -errno. */
 int switch_kernel_base(struct vcpu *v, uint64_t mfn);
