@@ -114,15 +114,24 @@ static bool overlaps_excluded(uint64_t start, uint64_t end)
 	return false;
 }
 
-/* The lowest page-aligned place of `size` bytes in usable RAM below 4 GiB (mapped since boot)
- * that nothing else claims. */
+/*
+ * The highest page-aligned place of `size` bytes in usable RAM below 4 GiB (mapped since
+ * boot) that nothing else claims. Like Xen, the hypervisor keeps its boot-time structures at
+ * the top of memory, so the domains' frames come from below them whatever the CPU count.
+ */
 static uint64_t find_space(const struct range *usable, unsigned int n, uint64_t size)
 {
-	for (unsigned int i = 0; i < n; i++) {
-		for (uint64_t at = usable[i].start;
-		     at + size <= usable[i].end && at + size <= DIRECT_MAP_LIMIT; at += PAGE_SIZE) {
+	for (unsigned int i = n; i-- > 0;) {
+		uint64_t end = usable[i].end < DIRECT_MAP_LIMIT ? usable[i].end : DIRECT_MAP_LIMIT;
+
+		if (end < usable[i].start + size)
+			continue;
+		for (uint64_t at = align_down(end - size, PAGE_SIZE); at >= usable[i].start;
+		     at -= PAGE_SIZE) {
 			if (!overlaps_excluded(at, at + size))
 				return at;
+			if (at < PAGE_SIZE)
+				break;
 		}
 	}
 	return 0;

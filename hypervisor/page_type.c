@@ -283,8 +283,12 @@ static int map_io_frame(uint64_t *entry, const struct domain *d, unsigned long m
 {
 	uint64_t attrs = *entry & PTE_CACHE_ATTRS;
 
-	if (!page_type_iomem_permitted(d, mfn))
-		return mfn == PTE_INVALID_MFN ? -XEN_EINVAL : -XEN_EPERM;
+	if (!page_type_iomem_permitted(d, mfn)) {
+		if (mfn == PTE_INVALID_MFN)
+			return -XEN_EINVAL;
+		/* RAM that is nobody's (the hypervisor's own) is busy; a device, forbidden. */
+		return page_type_frame_is_ram(mfn) ? -XEN_EBUSY : -XEN_EPERM;
+	}
 	if (page_type_iomem_read_only(d, mfn)) /* e.g. the I/O APIC: look, do not touch */
 		*entry &= ~PTE_RW;
 	/* Write-back, write-through and write-protect become uncached; no reference is taken. */
@@ -771,6 +775,12 @@ __attribute__((weak, noreturn)) void page_type_panic(const char *why)
 __attribute__((weak)) bool page_type_iomem_permitted(const struct domain *d, unsigned long mfn)
 {
 	(void)d;
+	(void)mfn;
+	return false;
+}
+
+__attribute__((weak)) bool page_type_frame_is_ram(unsigned long mfn)
+{
 	(void)mfn;
 	return false;
 }

@@ -238,6 +238,9 @@ __attribute__((noreturn)) void page_type_panic(const char *why);
  */
 bool page_type_iomem_permitted(const struct domain *d, unsigned long mfn);
 
+/* Is mfn RAM (so a frame nobody may map is busy, -EBUSY, rather than a device, -EPERM)? */
+bool page_type_frame_is_ram(unsigned long mfn);
+
 /* Device frames d may map only read-only (the entry's RW bit is dropped; Xen does this for
  * the I/O APICs). */
 bool page_type_iomem_read_only(const struct domain *d, unsigned long mfn);

@@ -89,6 +89,12 @@ bool page_type_iomem_permitted(const struct domain *d, unsigned long mfn)
 /* Device frame 5 stands for an I/O APIC: mappable, but only read-only. */
 #define READ_ONLY_DEVICE_FRAME 5
 
+/* In the test's memory, frames below FIRST_RAM are devices; the rest are RAM. */
+bool page_type_frame_is_ram(unsigned long mfn)
+{
+	return mfn >= FIRST_RAM && mfn < NR_FRAMES;
+}
+
 bool page_type_iomem_read_only(const struct domain *d, unsigned long mfn)
 {
 	(void)d;

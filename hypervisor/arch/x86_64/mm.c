@@ -77,6 +77,11 @@ bool page_type_iomem_permitted(const struct domain *d, unsigned long mfn)
 	return d->is_privileged && mfn != LOCAL_APIC_MFN && (mfn >> 40) == 0 && !frame_is_ram(mfn);
 }
 
+bool page_type_frame_is_ram(unsigned long mfn)
+{
+	return frame_is_ram(mfn);
+}
+
 bool page_type_iomem_read_only(const struct domain *d, unsigned long mfn)
 {
 	(void)d;
