@@ -297,6 +297,7 @@ int dom0_build(const struct boot_info *info, uint64_t dom0_mem, struct dom0_imag
 		return fail("page tables", "refused by page-type validation");
 	}
 	dom0_vcpu.guest_table = b.p2m[l4_pfn];
+	dom0_vcpu.runstate_entry = now_ns();
 	l4_add_m2p(b.p2m[l4_pfn]); /* its kernel base pointer sees the M2P table */
 
 	struct start_info *si = (struct start_info *)region_pointer(&b, layout.start_info.start);

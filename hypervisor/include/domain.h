@@ -64,6 +64,10 @@ struct vcpu {
 	bool user_mode; /* the guest runs its user programs (user L4, user GS base) */
 	unsigned int iopl; /* physdev_op set_iopl: the virtual I/O privilege level */
 	uint64_t debugreg[8]; /* set_debugreg: the guest's debug registers (not loaded yet) */
+	uint64_t runstate_entry;      /* system time it started running */
+	uint64_t runstate_area;	      /* register_runstate_memory_area: guest address, or 0 */
+	uint64_t periodic_period_ns;  /* set_periodic_timer (fires with event channels) */
+	uint64_t singleshot_deadline; /* set_singleshot_timer / set_timer_op (likewise) */
 	uint64_t kernel_sp; /* stack_switch: the guest kernel's stack for entries from user mode */
 	uint16_t kernel_ss;
 };

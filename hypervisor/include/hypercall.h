@@ -58,6 +58,10 @@ long do_set_debugreg(uint64_t reg, uint64_t value, uint64_t unused3, uint64_t un
 		     uint64_t unused5);
 long do_get_debugreg(uint64_t reg, uint64_t unused2, uint64_t unused3, uint64_t unused4,
 		     uint64_t unused5);
+long do_vcpu_op(uint64_t cmd, uint64_t vcpu_id, uint64_t arg, uint64_t unused4,
+		uint64_t unused5);
+long do_set_timer_op(uint64_t timeout_ns, uint64_t unused2, uint64_t unused3, uint64_t unused4,
+		     uint64_t unused5);
 long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer, uint64_t unused4,
 		   uint64_t unused5);
 long do_xen_version(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t unused4,
