@@ -24,12 +24,6 @@
 #include <parvus/xen_elfnote.h>
 #include <public/xen.h>
 
-#define PTE_PRESENT (1ull << 0)
-#define PTE_RW (1ull << 1)
-#define PTE_USER (1ull << 2)
-#define PTE_ACCESSED (1ull << 5)
-#define PTE_DIRTY (1ull << 6)
-#define PTE_ADDRESS 0x000ffffffffff000ull
 #define DEFAULT_DOM0_MEM (256ull << 20)
 
 extern uint64_t boot_l4[512];
@@ -124,7 +118,7 @@ static int build_page_tables(struct builder *b, const struct pv_layout *layout, 
 					return -1;
 				*entry = (b->p2m[pfn] << PAGE_SHIFT) | table_flags;
 			}
-			table = mfn_to_virt((*entry & PTE_ADDRESS) >> PAGE_SHIFT);
+			table = mfn_to_virt((*entry & PTE_ADDR_MASK) >> PAGE_SHIFT);
 		}
 		uint64_t pfn = (va - b->v_start) >> PAGE_SHIFT;
 		bool is_table = va >= layout->page_tables.start && va < layout->page_tables.end;

@@ -22,8 +22,6 @@ struct e820_entry {
 	uint32_t type;
 } __attribute__((packed));
 
-const struct boot_info *boot_info_get(void);
-
 /* The domain a query names: itself by DOMID_SELF or its own id; no other exists yet. */
 static struct domain *query_target(uint64_t arg, long *error)
 {

@@ -30,11 +30,6 @@ static void runstate_fill(struct vcpu *v, struct vcpu_runstate_info *info)
 	info->time[RUNSTATE_offline] = 0;
 }
 
-static bool canonical(uint64_t address)
-{
-	return (uint64_t)((int64_t)(address << 16) >> 16) == address;
-}
-
 long do_vcpu_op(uint64_t cmd, uint64_t vcpu_id, uint64_t arg, uint64_t unused4,
 		uint64_t unused5)
 {
@@ -68,7 +63,7 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpu_id, uint64_t arg, uint64_t unused4,
 
 		if (copy_from_guest_raw(&area, arg, sizeof(area)))
 			return -XEN_EFAULT;
-		if (area.addr.p && (!canonical(area.addr.p) ||
+		if (area.addr.p && (!is_canonical(area.addr.p) ||
 				    !guest_range_ok(area.addr.p, sizeof(info))))
 			return -XEN_EFAULT;
 		v->runstate_area = area.addr.p; /* 0 unregisters */

@@ -57,5 +57,7 @@ struct boot_info {
 int boot_info_parse(uint32_t magic, uint64_t info_phys, struct boot_info *info,
 		    const char **error);
 const char *memory_type_name(uint32_t type);
+/* What the bootloader said, after boot_info_parse (setup.c keeps it). */
+const struct boot_info *boot_info_get(void);
 
 #endif

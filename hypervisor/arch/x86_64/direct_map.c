@@ -6,13 +6,10 @@
 #include <boot_memory.h>
 #include <direct_map.h>
 #include <page_alloc.h>
+#include <page_type.h>
 #include <string.h>
 #include <arch/x86.h>
 
-#define PTE_PRESENT (1ull << 0)
-#define PTE_WRITABLE (1ull << 1)
-#define PTE_LARGE (1ull << 7)
-#define PTE_NO_EXECUTE (1ull << 63)
 #define LARGE_PAGE_SIZE (2ull << 20)
 #define GIB (1ull << 30)
 
@@ -35,13 +32,13 @@ int direct_map_extend(uint64_t start, uint64_t end)
 			if (!page)
 				return -1;
 			memset(page_to_virt(page), 0, PAGE_SIZE);
-			*l3e = (page_to_mfn(page) << PAGE_SHIFT) | PTE_PRESENT | PTE_WRITABLE;
+			*l3e = (page_to_mfn(page) << PAGE_SHIFT) | PTE_PRESENT | PTE_RW;
 			tables++;
 		}
-		uint64_t *l2 = phys_to_virt(*l3e & 0x000ffffffffff000ull);
+		uint64_t *l2 = phys_to_virt(*l3e & PTE_ADDR_MASK);
 
 		l2[(at % GIB) / LARGE_PAGE_SIZE] =
-			at | PTE_PRESENT | PTE_WRITABLE | PTE_LARGE | PTE_NO_EXECUTE;
+			at | PTE_PRESENT | PTE_RW | PTE_PSE | PTE_NX;
 	}
 	flush_tlb_local();
 	return tables;

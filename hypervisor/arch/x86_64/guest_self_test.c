@@ -10,6 +10,7 @@
 #include <direct_map.h>
 #include <domain.h>
 #include <page_alloc.h>
+#include <page_type.h>
 #include <m2p.h>
 #include <printk.h>
 #include <percpu.h>
@@ -19,10 +20,6 @@
 #include <stdint.h>
 #include <public/errno.h>
 
-#define PTE_P (1ull << 0)
-#define PTE_RW (1ull << 1)
-#define PTE_USER (1ull << 2)
-#define PTE_NX (1ull << 63)
 #define CODE_VIRT 0x400000ull
 #define STACK_VIRT 0x401000ull
 #define MESSAGE_OFFSET 0x100
@@ -69,7 +66,7 @@ static const uint8_t program_read_hypervisor[] = {
 
 /* Program 4: spin long enough for a timer interrupt to arrive in ring 3, then power off. */
 static const uint8_t program_spin[] = {
-	0xb9, 0x00, 0x00, 0x80, 0x00, /* mov $0x800000, %ecx */
+	0xb9, 0x00, 0x00, 0x20, 0x00, /* mov $0x200000, %ecx */
 	0xff, 0xc9,		      /* 1: dec %ecx */
 	0x75, 0xfc,		      /* jnz 1b */
 	0x6a, 0x00,		      /* push $0 */
@@ -187,11 +184,11 @@ static bool build_space(struct test_space *s, const uint8_t *code, size_t length
 	}
 	for (int slot = 256; slot < 272; slot++) /* the hypervisor, without the user bit */
 		page(s, 0)[slot] = boot_l4[slot];
-	page(s, 0)[0] = frame(s, 1) | PTE_P | PTE_RW | PTE_USER;
-	page(s, 1)[0] = frame(s, 2) | PTE_P | PTE_RW | PTE_USER;
-	page(s, 2)[CODE_VIRT >> 21] = frame(s, 3) | PTE_P | PTE_RW | PTE_USER;
-	page(s, 3)[(CODE_VIRT >> 12) & 511] = frame(s, 4) | PTE_P | PTE_USER;
-	page(s, 3)[(STACK_VIRT >> 12) & 511] = frame(s, 5) | PTE_P | PTE_RW | PTE_USER | PTE_NX;
+	page(s, 0)[0] = frame(s, 1) | PTE_PRESENT | PTE_RW | PTE_USER;
+	page(s, 1)[0] = frame(s, 2) | PTE_PRESENT | PTE_RW | PTE_USER;
+	page(s, 2)[CODE_VIRT >> 21] = frame(s, 3) | PTE_PRESENT | PTE_RW | PTE_USER;
+	page(s, 3)[(CODE_VIRT >> 12) & 511] = frame(s, 4) | PTE_PRESENT | PTE_USER;
+	page(s, 3)[(STACK_VIRT >> 12) & 511] = frame(s, 5) | PTE_PRESENT | PTE_RW | PTE_USER | PTE_NX;
 	memcpy(page(s, 4), code, length);
 	memcpy((uint8_t *)page(s, 4) + MESSAGE_OFFSET, program_message, sizeof(program_message));
 	memcpy((uint8_t *)page(s, 4) + 0x80, trap_handler, sizeof(trap_handler));

@@ -36,11 +36,6 @@
  * IOPL, NT, RF, VM, VIF or VIP. */
 #define EFLAGS_GUEST_MASK 0x0000000000240fd5ull
 
-static bool canonical(uint64_t address)
-{
-	return (uint64_t)((int64_t)(address << 16) >> 16) == address;
-}
-
 static struct vcpu_info *vcpu_info_of(struct vcpu *v)
 {
 	return &v->domain->shared_info->vcpu_info[v->vcpu_id];
@@ -72,7 +67,7 @@ bool bounce_exception(struct cpu_regs *regs, unsigned int vector, bool has_error
 	struct vcpu *v = current_vcpu();
 
 	if (!v->domain->shared_info || !v->traps[vector].address ||
-	    !canonical(v->traps[vector].address))
+	    !is_canonical(v->traps[vector].address))
 		return false;
 	struct vcpu_info *info = vcpu_info_of(v);
 	uint64_t frame[8];
@@ -98,7 +93,7 @@ bool bounce_exception(struct cpu_regs *regs, unsigned int vector, bool has_error
 
 	/* From user mode: on the kernel's stack (stack_switch), in the kernel's page tables. */
 	if (from_user) {
-		if (!canonical(v->kernel_sp))
+		if (!is_canonical(v->kernel_sp))
 			return false;
 		enter_kernel_mode(v);
 	}
@@ -141,7 +136,7 @@ long do_iret(uint64_t unused1, uint64_t unused2, uint64_t unused3, uint64_t unus
 					    * in a bounce frame means the guest kernel */
 
 	if ((cs != FLAT_RING3_CS64 && cs != FLAT_RING3_CS32) ||
-	    ((uint16_t)ctx.ss | 3) != FLAT_RING3_SS64 || !canonical(ctx.rip) ||
+	    ((uint16_t)ctx.ss | 3) != FLAT_RING3_SS64 || !is_canonical(ctx.rip) ||
 	    (cs == FLAT_RING3_CS32 && ctx.rip > 0xffffffffu)) { /* past the segment's limit */
 		char why[128];
 
@@ -181,7 +176,7 @@ long do_stack_switch(uint64_t ss, uint64_t sp, uint64_t unused3, uint64_t unused
 	(void)unused3, (void)unused4, (void)unused5;
 	if ((ss & 3) != 3)
 		return -XEN_EPERM;
-	if (!canonical(sp))
+	if (!is_canonical(sp))
 		return -XEN_EINVAL;
 	v->kernel_ss = (uint16_t)ss;
 	v->kernel_sp = sp;
@@ -197,11 +192,11 @@ long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall, uint6
 	(void)unused4, (void)unused5;
 	/* As in Xen, each address is registered on its own and a bad one is skipped: the call
 	 * itself always succeeds. */
-	if (canonical(event))
+	if (is_canonical(event))
 		v->event_callback = event;
-	if (canonical(failsafe))
+	if (is_canonical(failsafe))
 		v->failsafe_callback = failsafe;
-	if (canonical(syscall))
+	if (is_canonical(syscall))
 		v->syscall_callback = syscall;
 	return 0;
 }
@@ -221,7 +216,7 @@ long do_callback_op(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t unuse
 		if (reg.type != CALLBACKTYPE_event && reg.type != CALLBACKTYPE_failsafe &&
 		    reg.type != CALLBACKTYPE_syscall && reg.type != CALLBACKTYPE_nmi)
 			return -XEN_ENOSYS;
-		if (!canonical(reg.address))
+		if (!is_canonical(reg.address))
 			return -XEN_EINVAL;
 		switch (reg.type) {
 		case CALLBACKTYPE_event:
@@ -360,7 +355,7 @@ long do_set_segment_base(uint64_t which, uint64_t base, uint64_t unused3, uint64
 	struct vcpu *v = current_vcpu();
 
 	(void)unused3, (void)unused4, (void)unused5;
-	if (which != SEGBASE_GS_USER_SEL && !canonical(base))
+	if (which != SEGBASE_GS_USER_SEL && !is_canonical(base))
 		return -XEN_EINVAL;
 	switch (which) {
 	case SEGBASE_FS:
@@ -406,7 +401,7 @@ void bounce_user_syscall(struct cpu_regs *regs)
 		regs->ss,
 	};
 
-	if (!canonical(v->kernel_sp))
+	if (!is_canonical(v->kernel_sp))
 		domain_crash(v->domain, "SYSCALL from user mode with no kernel stack");
 	enter_kernel_mode(v);
 	uint64_t sp = (v->kernel_sp & ~15ull) - sizeof(frame);

@@ -8,16 +8,12 @@
 #include <m2p.h>
 #include <direct_map.h>
 #include <page_alloc.h>
+#include <page_type.h>
 #include <printk.h>
 #include <string.h>
 #include <arch/x86.h>
 #include <public/xen.h>
 
-#define PTE_PRESENT (1ull << 0)
-#define PTE_RW (1ull << 1)
-#define PTE_USER (1ull << 2)
-#define PTE_NX (1ull << 63)
-#define PTE_ADDRESS 0x000ffffffffff000ull
 #define ENTRIES_PER_PAGE (PAGE_SIZE / sizeof(uint64_t))
 
 extern uint64_t boot_l4[512];
@@ -44,7 +40,7 @@ static uint64_t *next_level(uint64_t *table, unsigned int index)
 {
 	if (!(table[index] & PTE_PRESENT))
 		table[index] = virt_to_phys(new_table()) | PTE_PRESENT | PTE_RW | PTE_USER;
-	return phys_to_virt(table[index] & PTE_ADDRESS);
+	return phys_to_virt(table[index] & PTE_ADDR_MASK);
 }
 
 void m2p_init(void)

@@ -20,8 +20,6 @@
 #include <public/errno.h>
 #include <public/xen.h>
 
-#define PTE_ACCESSED_BIT (1ull << 5)
-#define PTE_DIRTY_BIT (1ull << 6)
 #define REQUESTS_PER_SLICE 64
 
 extern uint64_t boot_l4[512];
@@ -48,8 +46,6 @@ void page_type_panic(const char *why)
 
 #define LOCAL_APIC_MFN 0xfee00ul
 #define IO_APIC_MFN 0xfec00ul
-
-const struct boot_info *boot_info_get(void);
 
 /* Is mfn RAM (a usable range of the boot memory map)? RAM is never device memory. */
 static bool frame_is_ram(unsigned long mfn)
@@ -290,7 +286,7 @@ long do_mmu_update(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_
 				uint64_t old = ((uint64_t *)mfn_to_virt(mfn))[(request.ptr &
 									  (PAGE_SIZE - 8)) / 8];
 
-				request.val |= old & (PTE_ACCESSED_BIT | PTE_DIRTY_BIT);
+				request.val |= old & (PTE_ACCESSED | PTE_DIRTY);
 				put_page(mfn_to_page(mfn));
 			}
 			/* fall through */
@@ -362,7 +358,7 @@ long do_mmuext_op(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t
 			}
 			if (op.cmd == MMUEXT_TLB_FLUSH_MULTI)
 				flush_tlb_local();
-			else
+			else if (is_canonical(op.arg1.linear_addr))
 				invlpg(op.arg1.linear_addr);
 			break;
 		case MMUEXT_TLB_FLUSH_LOCAL:
@@ -371,7 +367,10 @@ long do_mmuext_op(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t
 			break;
 		case MMUEXT_INVLPG_LOCAL:
 		case MMUEXT_INVLPG_ALL:
-			invlpg(op.arg1.linear_addr);
+			/* A guest's address: a non-canonical one names no page (and invlpg of
+			 * one is not an instruction every CPU lets pass quietly). */
+			if (is_canonical(op.arg1.linear_addr))
+				invlpg(op.arg1.linear_addr);
 			break;
 		case MMUEXT_NEW_USER_BASEPTR: {
 			uint64_t old = v->guest_table_user;

@@ -140,7 +140,7 @@ long do_set_trap_table(uint64_t traps, uint64_t unused2, uint64_t unused3, uint6
 			return -XEN_EFAULT;
 		if (entry.address == 0)
 			return 0;
-		if ((uint64_t)((int64_t)(entry.address << 16) >> 16) != entry.address)
+		if (!is_canonical(entry.address))
 			return -XEN_EINVAL; /* a handler we could never enter; earlier ones stay */
 		v->traps[entry.vector].flags = entry.flags;
 		v->traps[entry.vector].cs = entry.cs;
@@ -187,7 +187,7 @@ void do_guest_syscall(struct cpu_regs *regs)
 						 regs->r10, regs->r8);
 	/* A SYSCALL in the last bytes below the non-canonical hole "returns" into it: our iretq
 	 * would fault in ring 0 with the guest's GS. The guest gets what the CPU would give it. */
-	if ((uint64_t)((int64_t)(regs->rip << 16) >> 16) != regs->rip)
+	if (!is_canonical(regs->rip))
 		domain_crash(v->domain, "SYSCALL would return to a non-canonical address");
 }
 

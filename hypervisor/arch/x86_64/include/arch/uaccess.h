@@ -13,6 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A 64-bit address with bits 63-47 all equal: what the CPU accepts as an address at all. */
+static inline bool is_canonical(uint64_t address)
+{
+	return (uint64_t)((int64_t)(address << 16) >> 16) == address;
+}
+
 /* Guest addresses: the lower canonical half, plus the upper half outside the hypervisor's
  * reserved range 0xffff800000000000-0xffff87ffffffffff (L4 slots 256-271). */
 bool guest_range_ok(uint64_t address, size_t length);
