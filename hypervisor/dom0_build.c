@@ -327,6 +327,7 @@ int dom0_build(const struct boot_info *info, uint64_t dom0_mem, struct dom0_imag
 	       layout.entry);
 
 	dom0_domain.shared_info = page_to_virt(shared);
+	dom0_vcpu.vcpu_info = &dom0_domain.shared_info->vcpu_info[0];
 	dom0_domain.tot_pages = nr_pages;
 	dom0_domain.max_pages = 0xffffffffu; /* no max given: unlimited, as Xen reports it */
 	out->domain = &dom0_domain;

@@ -15,6 +15,7 @@
 #define DOMAIN_WATCHDOGS 2
 
 struct shared_info;
+struct vcpu_info;
 
 struct domain {
 	struct shared_info *shared_info; /* the page shared with the guest (its vcpu_info[]) */
@@ -42,6 +43,8 @@ struct hypercall_continuation {
 struct vcpu {
 	struct domain *domain;
 	unsigned int vcpu_id;
+	/* Its vcpu_info: in shared_info at first, wherever register_vcpu_info moves it later. */
+	struct vcpu_info *vcpu_info;
 	struct cpu_regs regs; /* the guest's registers at its last entry to the hypervisor */
 	struct cpu_regs *entry_regs; /* during a hypercall: the live frame it returns through */
 	uint64_t fault_address; /* cr2 of the page fault being handled */

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <stdint.h>
 #include <public/errno.h>
+#include <public/xen.h>
 
 #define CODE_VIRT 0x400000ull
 #define STACK_VIRT 0x401000ull
@@ -288,10 +289,12 @@ void guest_self_test(void)
 		panic("guest self-test: out of memory");
 	memset(page_to_virt(shared), 0, PAGE_SIZE);
 	d.shared_info = page_to_virt(shared);
+	v.vcpu_info = &d.shared_info->vcpu_info[0];
 	d.is_shutting_down = false;
 	memset(v.traps, 0, sizeof(v.traps));
 	how = run_program(program_trap_and_iret, sizeof(program_trap_and_iret), &d, &v, NULL);
 	d.shared_info = NULL;
+	v.vcpu_info = NULL;
 	free_pages(shared, 0);
 	if (how != GUEST_EXIT_SHUTDOWN || v.regs.r12 != 0 || v.regs.r13 != 0x55)
 		panic("guest self-test: trap and iret ended %lu, set_trap_table %ld, mark %#lx", how,

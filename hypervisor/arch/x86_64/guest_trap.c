@@ -36,11 +36,6 @@
  * IOPL, NT, RF, VM, VIF or VIP. */
 #define EFLAGS_GUEST_MASK 0x0000000000240fd5ull
 
-static struct vcpu_info *vcpu_info_of(struct vcpu *v)
-{
-	return &v->domain->shared_info->vcpu_info[v->vcpu_id];
-}
-
 /*
  * Guest kernel and guest user mode share ring 3; what tells them apart is the page table (the
  * kernel's L4 or the user L4 of NEW_USER_BASEPTR) and the GS base. While we run, the guest's
@@ -66,10 +61,10 @@ bool bounce_exception(struct cpu_regs *regs, unsigned int vector, bool has_error
 {
 	struct vcpu *v = current_vcpu();
 
-	if (!v->domain->shared_info || !v->traps[vector].address ||
+	if (!v->vcpu_info || !v->traps[vector].address ||
 	    !is_canonical(v->traps[vector].address))
 		return false;
-	struct vcpu_info *info = vcpu_info_of(v);
+	struct vcpu_info *info = v->vcpu_info;
 	uint64_t frame[8];
 	unsigned int n = 0;
 	bool from_user = v->user_mode;
@@ -144,7 +139,7 @@ long do_iret(uint64_t unused1, uint64_t unused2, uint64_t unused3, uint64_t unus
 			 "place we can return to", ctx.cs, ctx.ss, ctx.rip);
 		domain_crash(v->domain, why);
 	}
-	vcpu_info_of(v)->evtchn_upcall_mask = !(ctx.rflags & EFLAGS_IF);
+	v->vcpu_info->evtchn_upcall_mask = !(ctx.rflags & EFLAGS_IF);
 	regs->rip = ctx.rip;
 	regs->cs = cs;
 	regs->rflags = (ctx.rflags & EFLAGS_GUEST_MASK) | EFLAGS_IF | 2; /* bit 1 is always one */
@@ -390,7 +385,7 @@ void bounce_user_syscall(struct cpu_regs *regs)
 			domain_crash(v->domain, "SYSCALL without a syscall callback, and no #UD handler");
 		return;
 	}
-	struct vcpu_info *info = vcpu_info_of(v);
+	struct vcpu_info *info = v->vcpu_info;
 	uint64_t frame[7] = {
 		regs->rcx,
 		regs->r11,
@@ -452,7 +447,7 @@ static bool write_control_register(struct vcpu *v, unsigned int cr, uint64_t val
 		do_fpu_taskswitch(value & X86_CR0_TS, 0, 0, 0, 0);
 		return true;
 	case 2:
-		vcpu_info_of(v)->arch.cr2 = value;
+		v->vcpu_info->arch.cr2 = value;
 		return true;
 	case 3: /* as MMUEXT_NEW_BASEPTR: our own validated L4 */
 		return switch_kernel_base(v, value >> 12) == 0;
@@ -470,7 +465,7 @@ static bool read_control_register(struct vcpu *v, unsigned int cr, uint64_t *val
 		*value = GUEST_CR0 | (v->fpu_task_switched ? X86_CR0_TS : 0);
 		return true;
 	case 2:
-		*value = vcpu_info_of(v)->arch.cr2;
+		*value = v->vcpu_info->arch.cr2;
 		return true;
 	case 3:
 		*value = v->guest_table << 12;
