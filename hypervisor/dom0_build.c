@@ -23,6 +23,9 @@
 #include <parvus/pv_layout.h>
 #include <parvus/xen_elfnote.h>
 #include <public/xen.h>
+#include <event_channel.h>
+#include <schedule.h>
+#include <vcpu_time.h>
 
 #define DEFAULT_DOM0_MEM (256ull << 20)
 
@@ -270,7 +273,6 @@ int dom0_build(const struct boot_info *info, uint64_t dom0_mem, struct dom0_imag
 	}
 	memset(page_to_virt(shared), 0, PAGE_SIZE);
 	((struct shared_info *)page_to_virt(shared))->vcpu_info[0].evtchn_upcall_mask = 1;
-	time_publish(&((struct shared_info *)page_to_virt(shared))->vcpu_info[0].time);
 	/* dom0 maps it writable itself. The hypervisor writes into it too (vcpu_info), so it must
 	 * never become a page table or descriptor page: we hold a writable type reference on it
 	 * for good, as Xen's share_xen_page_with_guest does. */
@@ -291,7 +293,6 @@ int dom0_build(const struct boot_info *info, uint64_t dom0_mem, struct dom0_imag
 		return fail("page tables", "refused by page-type validation");
 	}
 	dom0_vcpu.guest_table = b.p2m[l4_pfn];
-	dom0_vcpu.runstate_entry = now_ns();
 	l4_add_m2p(b.p2m[l4_pfn]); /* its kernel base pointer sees the M2P table */
 
 	struct start_info *si = (struct start_info *)region_pointer(&b, layout.start_info.start);
@@ -328,6 +329,14 @@ int dom0_build(const struct boot_info *info, uint64_t dom0_mem, struct dom0_imag
 
 	dom0_domain.shared_info = page_to_virt(shared);
 	dom0_vcpu.vcpu_info = &dom0_domain.shared_info->vcpu_info[0];
+	dom0_domain.vcpus[0] = &dom0_vcpu;
+	dom0_domain.max_vcpus = 1;
+	if (evtchn_domain_init(&dom0_domain))
+		panic("dom0: no memory for its event channels");
+	vcpu_schedule_init(&dom0_vcpu);
+	vcpu_time_update(&dom0_vcpu);
+	wallclock_publish(dom0_domain.shared_info);
+	domain_register(&dom0_domain);
 	dom0_domain.tot_pages = nr_pages;
 	dom0_domain.max_pages = 0xffffffffu; /* no max given: unlimited, as Xen reports it */
 	out->domain = &dom0_domain;

@@ -11,6 +11,7 @@
 #include <public/xen.h>
 #include <public/errno.h>
 #include <hypercall.h>
+#include <spinlock.h>
 
 static const char *const shutdown_reasons[] = {
 	[SHUTDOWN_poweroff] = "poweroff", [SHUTDOWN_reboot] = "reboot",
@@ -24,6 +25,47 @@ const char *shutdown_reason_name(unsigned int reason)
 	    shutdown_reasons[reason])
 		return shutdown_reasons[reason];
 	return "unknown";
+}
+
+/* Every domain there is, by id: few enough today to look through. */
+#define MAX_DOMAINS 64
+static struct domain *domains[MAX_DOMAINS];
+static spinlock_t domains_lock = SPINLOCK_INIT;
+
+void domain_register(struct domain *d)
+{
+	spin_lock(&domains_lock);
+	for (unsigned int i = 0; i < MAX_DOMAINS; i++) {
+		if (!domains[i]) {
+			domains[i] = d;
+			spin_unlock(&domains_lock);
+			return;
+		}
+	}
+	spin_unlock(&domains_lock);
+	panic("more than %u domains", MAX_DOMAINS);
+}
+
+struct domain *domain_by_id(uint16_t domain_id)
+{
+	struct domain *found = NULL;
+
+	spin_lock(&domains_lock);
+	for (unsigned int i = 0; i < MAX_DOMAINS && !found; i++)
+		if (domains[i] && domains[i]->domain_id == domain_id)
+			found = domains[i];
+	spin_unlock(&domains_lock);
+	return found;
+}
+
+struct domain *domain_for_caller(struct domain *caller, uint16_t domain_id, int *error)
+{
+	if (domain_id == DOMID_SELF || domain_id == caller->domain_id)
+		return caller;
+	struct domain *d = domain_by_id(domain_id);
+
+	*error = !d ? -XEN_ESRCH : -XEN_EPERM;
+	return d && caller->is_privileged ? d : NULL;
 }
 
 struct vcpu *current_vcpu(void)

@@ -1,14 +1,19 @@
 /*
- * sched_op: a guest gives up the CPU, asks to be shut down, or arms a watchdog. Today each
- * CPU runs at most one vCPU, so yield and block return at once; scheduling many domains and
- * polling event channels arrive with issue 5 (poll checks its arguments already, and every
- * port is unbound until event channels exist).
+ * sched_op: a guest gives up the CPU, sleeps until an event (block) or until one of some ports
+ * is signalled (poll), asks to be shut down, or arms a watchdog. Today each CPU runs at most
+ * one vCPU, so yield returns at once and a vCPU that sleeps halts its CPU until an interrupt
+ * wakes it; issue 5's scheduler runs other vCPUs in that time instead.
  */
 #include <domain.h>
+#include <event_channel.h>
 #include <hypercall.h>
 #include <percpu.h>
+#include <runstate.h>
+#include <schedule.h>
 #include <system_time.h>
 #include <timer.h>
+#include <vcpu_time.h>
+#include <vcpu_timer.h>
 #include <arch/uaccess.h>
 #include <public/errno.h>
 #include <public/event_channel.h>
@@ -77,25 +82,123 @@ static long pin_override(struct vcpu *v, uint64_t arg)
 	return 0;
 }
 
-static long poll(uint64_t arg)
+void vcpu_wake(struct vcpu *v)
 {
+	if (!__atomic_exchange_n(&v->blocked, false, __ATOMIC_SEQ_CST))
+		return;
+	if (v->processor != this_cpu()->id)
+		arch_timer_kick(v->processor); /* any interrupt ends its halt */
+}
+
+void vcpu_wake_pollers(struct domain *d, uint32_t port)
+{
+	uint64_t polling = __atomic_load_n(&d->poll_mask, __ATOMIC_SEQ_CST);
+
+	while (polling) {
+		unsigned int id = (unsigned int)__builtin_ctzll(polling);
+		struct vcpu *v = domain_vcpu(d, id);
+
+		polling &= polling - 1;
+		if (!v || (v->poll_port >= 0 && (uint32_t)v->poll_port != port))
+			continue;
+		if (__atomic_fetch_and(&d->poll_mask, ~(1ull << id), __ATOMIC_SEQ_CST) & (1ull << id))
+			vcpu_wake(v);
+	}
+}
+
+static void poll_timeout(void *data)
+{
+	struct vcpu *v = data;
+
+	__atomic_fetch_and(&v->domain->poll_mask, ~(1ull << v->vcpu_id), __ATOMIC_SEQ_CST);
+	vcpu_wake(v);
+}
+
+void vcpu_schedule_init(struct vcpu *v)
+{
+	v->processor = this_cpu()->id;
+	v->poll_port = -1;
+	timer_init(&v->poll_timer, poll_timeout, v, v->processor);
+	vcpu_timers_init(v);
+	v->runstate.state = RUNSTATE_running;
+	v->runstate.state_entry_time = now_ns();
+}
+
+/*
+ * The current vCPU, marked blocked by its caller, sleeps until vcpu_wake. Its periodic timer
+ * pauses meanwhile; on waking, its time record is renewed and a missed tick delivered.
+ */
+static void sleep_until_woken(struct vcpu *v)
+{
+	runstate_change(v, RUNSTATE_blocked);
+	vcpu_periodic_pause(v);
+	while (__atomic_load_n(&v->blocked, __ATOMIC_SEQ_CST))
+		__asm__ volatile("sti; hlt; cli" : : : "memory"); /* no wake-up lost between */
+	runstate_change(v, RUNSTATE_running);
+	vcpu_time_update(v);
+	vcpu_periodic_resume(v);
+}
+
+/* SCHEDOP_block: events are enabled, and the vCPU sleeps unless one is there already. */
+static void block(struct vcpu *v)
+{
+	__atomic_store_n(&v->vcpu_info->evtchn_upcall_mask, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&v->blocked, true, __ATOMIC_SEQ_CST);
+	if (vcpu_events_deliverable(v))
+		v->blocked = false;
+	else
+		sleep_until_woken(v);
+}
+
+/*
+ * SCHEDOP_poll: sleep until one of the ports is pending (any port of the domain, unless there
+ * is exactly one), an event is deliverable, or the timeout (a system time; 0: none) passes.
+ * Always 0 once the arguments are good, as in Xen.
+ */
+static long poll(struct vcpu *v, uint64_t arg)
+{
+	struct domain *d = v->domain;
 	struct sched_poll request;
+	long rc = 0;
 
 	if (copy_from_guest_raw(&request, arg, sizeof(request)))
 		return -XEN_EFAULT;
 	if (request.nr_ports > POLL_MAX_PORTS)
 		return -XEN_EINVAL;
-	for (unsigned int i = 0; i < request.nr_ports; i++) {
-		evtchn_port_t port;
+	if (!guest_range_ok((uint64_t)request.ports.p, request.nr_ports * sizeof(evtchn_port_t)))
+		return -XEN_EFAULT;
+	/* Visible to wakers before the ports are looked at, so no signal is missed. */
+	v->poll_port = -1;
+	__atomic_store_n(&v->blocked, true, __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&d->poll_mask, 1ull << v->vcpu_id, __ATOMIC_SEQ_CST);
+	if (vcpu_events_deliverable(v))
+		goto out;
+	evtchn_port_t port = 0;
 
+	for (unsigned int i = 0; i < request.nr_ports; i++) {
 		if (copy_from_guest_raw(&port, (uint64_t)request.ports.p + i * sizeof(port),
-					sizeof(port)))
-			return -XEN_EFAULT;
-		/* A port past the ABI's range, or one not bound, is -EINVAL; until event channels
-		 * exist (issue 5) no port is bound. */
-		return -XEN_EINVAL;
+					sizeof(port))) {
+			rc = -XEN_EFAULT;
+			goto out;
+		}
+		int state = evtchn_poll_state(d, port);
+
+		if (state != 0) { /* pending (1), or not a port (-EINVAL) */
+			rc = state < 0 ? state : 0;
+			goto out;
+		}
 	}
-	return 0;
+	if (request.nr_ports == 1)
+		v->poll_port = (int)port;
+	if (request.timeout)
+		timer_set(&v->poll_timer, request.timeout);
+	sleep_until_woken(v);
+	timer_stop(&v->poll_timer);
+out:
+	__atomic_fetch_and(&d->poll_mask, ~(1ull << v->vcpu_id), __ATOMIC_SEQ_CST);
+	v->blocked = false;
+	v->poll_port = -1;
+	return rc;
 }
 
 long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t unused4,
@@ -106,8 +209,10 @@ long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t unused4,
 
 	(void)unused3, (void)unused4, (void)unused5;
 	switch (cmd) {
-	case SCHEDOP_yield:
-	case SCHEDOP_block: /* nothing else to run, no events yet: a wake-up at once */
+	case SCHEDOP_yield: /* nothing else to run on this CPU */
+		return 0;
+	case SCHEDOP_block:
+		block(v);
 		return 0;
 	case SCHEDOP_shutdown: {
 		struct sched_shutdown shutdown;
@@ -137,7 +242,7 @@ long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t unused4,
 		return -XEN_ESRCH; /* no other domain exists yet, and DOMID_SELF is not an id */
 	}
 	case SCHEDOP_poll:
-		return poll(arg);
+		return poll(v, arg);
 	case SCHEDOP_watchdog:
 		return watchdog(d, arg);
 	case SCHEDOP_pin_override:
@@ -154,7 +259,9 @@ long do_sched_op_compat(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t u
 	(void)unused3, (void)unused4, (void)unused5;
 	switch (cmd) {
 	case SCHEDOP_yield:
+		return 0;
 	case SCHEDOP_block:
+		block(current_vcpu());
 		return 0;
 	case SCHEDOP_shutdown:
 		domain_shutdown(current_vcpu()->domain, (unsigned int)arg);

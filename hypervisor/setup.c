@@ -20,6 +20,7 @@
 #include <heap.h>
 #include <m2p.h>
 #include <dom0_build.h>
+#include <vcpu_time.h>
 #include <domain.h>
 #include <arch/guest.h>
 #include <public/sched.h>
@@ -387,6 +388,7 @@ void start_hypervisor(uint32_t magic, uint64_t info_phys)
 	interrupts_setup();
 	cpus[0]->apic_id = lapic_id();
 	time_init();
+	wallclock_init();
 	printk_enable_timestamps();
 	printk(LOG_INFO "Time: TSC %lu.%03lu MHz%s, local APIC timer %lu.%03lu MHz, "
 			"measured against the PIT over 10 ms\n",

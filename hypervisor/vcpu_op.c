@@ -1,14 +1,19 @@
 /*
- * vcpu_op: a guest asks about and manages its virtual CPUs, and sets its timers. Today a
- * domain has one vCPU, always running; answers follow Xen 4.17 (tests/guests/vcpu_op_and_time):
- * a vCPU that does not exist is -ENOENT before anything else, an unknown command -ENOSYS.
- * Timers are recorded but do not fire yet: their delivery is an event (VIRQ_TIMER), which
- * comes with event channels (issue 5).
+ * vcpu_op: a guest asks about and manages its virtual CPUs, and sets its timers. Answers follow
+ * Xen 4.17 (tests/guests/vcpu_op_and_time): a vCPU that does not exist is -ENOENT before
+ * anything else, an unknown command -ENOSYS. Timers raise VIRQ_TIMER (vcpu_timer.c).
  */
+#include <direct_map.h>
 #include <domain.h>
 #include <hypercall.h>
+#include <page_alloc.h>
+#include <page_type.h>
 #include <percpu.h>
+#include <runstate.h>
+#include <string.h>
 #include <system_time.h>
+#include <vcpu_time.h>
+#include <vcpu_timer.h>
 #include <arch/uaccess.h>
 #include <public/errno.h>
 #include <public/vcpu.h>
@@ -16,27 +21,54 @@
 
 #define MIN_TIMER_PERIOD_NS 1000000ull	   /* 1 ms, as Xen */
 #define MAX_TIMER_PERIOD_NS (1ull << 62)   /* 2^62 and more: -EINVAL */
+#define SET_TIMER_OP_LIMIT_NS (1ull << 50) /* set_timer_op: further ahead is taken as 100 ms */
+#define SET_TIMER_OP_FALLBACK_NS 100000000ull
 
-/* Fill a runstate record: this vCPU has run since the domain started. */
-static void runstate_fill(struct vcpu *v, struct vcpu_runstate_info *info)
+/*
+ * VCPUOP_register_vcpu_info: move v's vcpu_info into a frame of the guest's. The place is
+ * checked first (-ENXIO: misaligned, or not wholly inside the page), then the frame (-EINVAL:
+ * not ours, or one that cannot be writable such as a page table). The hypervisor keeps a
+ * writable type reference on it for good, so it never becomes a page table. The old contents
+ * come along, and every event is marked pending so that none is lost in the move.
+ */
+static long register_vcpu_info(struct vcpu *v, const struct vcpu_register_vcpu_info *info)
 {
-	uint64_t now = now_ns();
+	struct domain *d = v->domain;
 
-	info->state = RUNSTATE_running;
-	info->state_entry_time = v->runstate_entry;
-	info->time[RUNSTATE_running] = now - v->runstate_entry;
-	info->time[RUNSTATE_runnable] = 0;
-	info->time[RUNSTATE_blocked] = 0;
-	info->time[RUNSTATE_offline] = 0;
+	if (v->vcpu_info_page)
+		return -XEN_EINVAL;
+	if ((info->offset & 7) || info->offset > PAGE_SIZE - sizeof(struct vcpu_info))
+		return -XEN_ENXIO;
+	if (!mfn_valid(info->mfn))
+		return -XEN_EINVAL;
+	struct page_info *page = mfn_to_page(info->mfn);
+
+	if (get_page_and_type(page, d, PGT_WRITABLE))
+		return -XEN_EINVAL;
+	struct vcpu_info *moved = (struct vcpu_info *)((uint8_t *)page_to_virt(page) + info->offset);
+
+	memcpy(moved, v->vcpu_info, sizeof(*moved));
+	v->vcpu_info = moved;
+	v->vcpu_info_page = page;
+	__atomic_store_n(&moved->evtchn_pending_sel, ~0ull, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&moved->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+	vcpu_time_update(v);
+	return 0;
+}
+
+/* A guest address for an area the hypervisor writes later: only its range is checked now. */
+static bool area_address_ok(uint64_t address, uint64_t size)
+{
+	return address == 0 || (is_canonical(address) && guest_range_ok(address, size));
 }
 
 long do_vcpu_op(uint64_t cmd, uint64_t vcpu_id, uint64_t arg, uint64_t unused4,
 		uint64_t unused5)
 {
-	struct vcpu *v = current_vcpu();
+	struct vcpu *v = domain_vcpu(current_vcpu()->domain, vcpu_id);
 
 	(void)unused4, (void)unused5;
-	if (vcpu_id != v->vcpu_id) /* one vCPU per domain today */
+	if (!v)
 		return -XEN_ENOENT;
 	switch (cmd) {
 	case VCPUOP_is_up:
@@ -54,24 +86,37 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpu_id, uint64_t arg, uint64_t unused4,
 	case VCPUOP_get_runstate_info: {
 		struct vcpu_runstate_info info;
 
-		runstate_fill(v, &info);
+		runstate_snapshot(v, &info);
 		return copy_to_guest_raw(arg, &info, sizeof(info)) ? -XEN_EFAULT : 0;
 	}
 	case VCPUOP_register_runstate_memory_area: {
 		struct vcpu_register_runstate_memory_area area;
-		struct vcpu_runstate_info info;
 
 		if (copy_from_guest_raw(&area, arg, sizeof(area)))
 			return -XEN_EFAULT;
-		if (area.addr.p && (!is_canonical(area.addr.p) ||
-				    !guest_range_ok(area.addr.p, sizeof(info))))
+		if (!area_address_ok(area.addr.p, sizeof(struct vcpu_runstate_info)))
 			return -XEN_EFAULT;
 		v->runstate_area = area.addr.p; /* 0 unregisters */
-		if (v->runstate_area) {
-			runstate_fill(v, &info);
-			copy_to_guest_raw(v->runstate_area, &info, sizeof(info)); /* may be unmapped */
-		}
+		runstate_publish(v);		/* written at once (if mapped) */
 		return 0;
+	}
+	case VCPUOP_register_vcpu_time_memory_area: {
+		struct vcpu_register_time_memory_area area;
+
+		if (copy_from_guest_raw(&area, arg, sizeof(area)))
+			return -XEN_EFAULT;
+		if (!area_address_ok(area.addr.p, sizeof(struct vcpu_time_info)))
+			return -XEN_EFAULT;
+		v->time_area = area.addr.p;
+		vcpu_time_update(v); /* the record is rewritten, the copy made at once */
+		return 0;
+	}
+	case VCPUOP_register_vcpu_info: {
+		struct vcpu_register_vcpu_info info;
+
+		if (copy_from_guest_raw(&info, arg, sizeof(info)))
+			return -XEN_EFAULT;
+		return register_vcpu_info(v, &info);
 	}
 	case VCPUOP_set_periodic_timer: {
 		struct vcpu_set_periodic_timer timer;
@@ -80,22 +125,24 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpu_id, uint64_t arg, uint64_t unused4,
 			return -XEN_EFAULT;
 		if (timer.period_ns < MIN_TIMER_PERIOD_NS || timer.period_ns >= MAX_TIMER_PERIOD_NS)
 			return -XEN_EINVAL;
-		v->periodic_period_ns = timer.period_ns;
+		vcpu_periodic_set(v, timer.period_ns);
 		return 0;
 	}
 	case VCPUOP_stop_periodic_timer:
-		v->periodic_period_ns = 0;
+		vcpu_periodic_set(v, 0);
 		return 0;
 	case VCPUOP_set_singleshot_timer: {
 		struct vcpu_set_singleshot_timer timer;
 
 		if (copy_from_guest_raw(&timer, arg, sizeof(timer)))
 			return -XEN_EFAULT;
-		v->singleshot_deadline = timer.timeout_abs_ns; /* Xen 4.17 ignores the flags */
+		/* Xen 4.17 ignores the flags (VCPU_SSHOTTMR_future included); a time past or 0
+		 * fires at once. */
+		vcpu_singleshot_set(v, timer.timeout_abs_ns ? timer.timeout_abs_ns : 1);
 		return 0;
 	}
 	case VCPUOP_stop_singleshot_timer:
-		v->singleshot_deadline = 0;
+		vcpu_singleshot_set(v, 0);
 		return 0;
 	case VCPUOP_send_nmi:
 		return arg ? -XEN_EINVAL : 0;
@@ -112,11 +159,17 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpu_id, uint64_t arg, uint64_t unused4,
 	}
 }
 
-/* set_timer_op: the single-shot timer by another name; always succeeds. */
+/* set_timer_op: the single-shot timer by another name (0 stops it); always succeeds. A time
+ * that is negative or more than 2^50 ns ahead becomes 100 ms from now, as in Xen. */
 long do_set_timer_op(uint64_t timeout_ns, uint64_t unused2, uint64_t unused3, uint64_t unused4,
 		     uint64_t unused5)
 {
+	struct vcpu *v = current_vcpu();
+	uint64_t now = now_ns();
+
 	(void)unused2, (void)unused3, (void)unused4, (void)unused5;
-	current_vcpu()->singleshot_deadline = timeout_ns;
+	if (timeout_ns && ((int64_t)timeout_ns < 0 || timeout_ns > now + SET_TIMER_OP_LIMIT_NS))
+		timeout_ns = now + SET_TIMER_OP_FALLBACK_NS;
+	vcpu_singleshot_set(v, timeout_ns);
 	return 0;
 }

@@ -8,11 +8,17 @@
 #define PARVUS_DOMAIN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <arch/regs.h>
+#include <event_channel.h>
+#include <spinlock.h>
 #include <timer.h>
+#include <public/vcpu.h>
+#include <public/xen.h>
 
 #define DOMAIN_WATCHDOGS 2
+#define DOMAIN_MAX_VCPUS 64 /* a poll mask is one word */
 
 struct shared_info;
 struct vcpu_info;
@@ -32,6 +38,10 @@ struct domain {
 	bool shutdown_code_set;
 	struct timer watchdogs[DOMAIN_WATCHDOGS]; /* SCHEDOP_watchdog */
 	bool watchdog_active[DOMAIN_WATCHDOGS];
+	struct vcpu *vcpus[DOMAIN_MAX_VCPUS]; /* by vcpu_id; NULL past max_vcpus */
+	unsigned int max_vcpus;
+	struct event_channels events; /* its ports (event_channel.c) */
+	uint64_t poll_mask; /* vCPUs blocked in SCHEDOP_poll, one bit each */
 };
 
 /* A hypercall preempted inside a multicall: the arguments it continues with. */
@@ -58,6 +68,7 @@ struct vcpu {
 	} traps[256];
 	uint64_t guest_table; /* the L4 in use (new_baseptr); holds an L4 type reference */
 	uint64_t guest_table_user; /* new_user_baseptr: the L4 for user mode, or 0 */
+	unsigned int processor; /* the CPU it runs on */
 	int pinned_cpu; /* SCHEDOP_pin_override: the CPU it must stay on, or -1 */
 	bool fpu_task_switched; /* fpu_taskswitch: the guest's virtual CR0.TS */
 	uint64_t fs_base, gs_base_kernel, gs_base_user; /* set_segment_base */
@@ -67,10 +78,19 @@ struct vcpu {
 	bool user_mode; /* the guest runs its user programs (user L4, user GS base) */
 	unsigned int iopl; /* physdev_op set_iopl: the virtual I/O privilege level */
 	uint64_t debugreg[8]; /* set_debugreg: the guest's debug registers (not loaded yet) */
-	uint64_t runstate_entry;      /* system time it started running */
-	uint64_t runstate_area;	      /* register_runstate_memory_area: guest address, or 0 */
-	uint64_t periodic_period_ns;  /* set_periodic_timer (fires with event channels) */
-	uint64_t singleshot_deadline; /* set_singleshot_timer / set_timer_op (likewise) */
+	struct vcpu_runstate_info runstate; /* its time in each RUNSTATE_* (runstate.c) */
+	uint64_t runstate_area;	   /* register_runstate_memory_area: guest address, or 0 */
+	uint64_t time_area;	   /* register_vcpu_time_memory_area: guest address, or 0 */
+	struct page_info *vcpu_info_page; /* register_vcpu_info: the frame it moved to, or NULL */
+	/* Timers that raise VIRQ_TIMER (vcpu_timer.c). */
+	struct timer singleshot_timer, periodic_timer;
+	uint64_t periodic_period_ns; /* 0: no periodic timer */
+	uint64_t periodic_last;	     /* system time of its last tick */
+	/* Blocking (schedule.c): set while it waits for an event, cleared by vcpu_wake. */
+	volatile bool blocked;
+	int poll_port;		   /* in SCHEDOP_poll: the one port it waits for, or -1: any */
+	struct timer poll_timer;   /* the poll's timeout */
+	uint32_t virq_to_port[NR_VIRQS]; /* its VIRQ bindings (0: unbound) */
 	uint64_t kernel_sp; /* stack_switch: the guest kernel's stack for entries from user mode */
 	uint16_t kernel_ss;
 };
@@ -80,6 +100,19 @@ struct vcpu {
 void domain_shutdown(struct domain *d, unsigned int reason);
 void domain_crash(struct domain *d, const char *why);
 const char *shutdown_reason_name(unsigned int reason);
+
+/* Vcpu vcpu_id of d, or NULL when it has none by that number. */
+static inline struct vcpu *domain_vcpu(const struct domain *d, uint64_t vcpu_id)
+{
+	return vcpu_id < d->max_vcpus ? d->vcpus[vcpu_id] : NULL;
+}
+
+/* Domains by id: registered when built, looked up for interdomain operations. */
+void domain_register(struct domain *d);
+struct domain *domain_by_id(uint16_t domain_id);
+/* DOMID_SELF or one's own id: oneself; another id: that domain for a privileged caller, else
+ * NULL with *error -EPERM; a domain that does not exist: NULL, -ESRCH. */
+struct domain *domain_for_caller(struct domain *caller, uint16_t domain_id, int *error);
 
 /* The vCPU running on this CPU, or NULL when the CPU runs only the hypervisor. */
 struct vcpu *current_vcpu(void);

@@ -21,9 +21,14 @@ extern struct time_calibration time_calibration;
 void time_mark_boot(void);
 void time_init(void);
 uint64_t now_ns(void);
+/* The system time a TSC value stands for. */
+uint64_t tsc_to_ns(uint64_t tsc);
 struct vcpu_time_info;
-/* Write the current time scale into a guest's vcpu_time_info (Xen's version protocol). */
-void time_publish(struct vcpu_time_info *t);
+/* Write a calibration point (TSC value) and the time scale into a guest's vcpu_time_info,
+ * with Xen's version protocol. */
+void time_publish(struct vcpu_time_info *t, uint64_t tsc);
+/* Read the CMOS real-time clock: seconds since 1970 (UTC, as PCs keep it), 0 if unreadable. */
+uint64_t rtc_read_seconds(void);
 
 /* Busy-wait; used only at boot (CPU start-up delays). */
 void udelay(uint64_t microseconds);

@@ -15,6 +15,7 @@
 #include <arch/uaccess.h>
 #include <arch/x86.h>
 #include <domain.h>
+#include <event_channel.h>
 #include <hypercall.h>
 #include <printk.h>
 #include <stdio.h>
@@ -57,26 +58,27 @@ static void enter_kernel_mode(struct vcpu *v)
 	v->user_mode = false;
 }
 
-bool bounce_exception(struct cpu_regs *regs, unsigned int vector, bool has_error_code)
+/*
+ * Enter a guest kernel handler as Xen does: a frame of rcx, r11, [error code,] rip, cs, rflags,
+ * rsp, ss on the kernel's stack (switching to the stack of stack_switch and the kernel's page
+ * tables if the guest was in user mode), the saved event mask in cs's upper half and as IF in
+ * rflags. False when the frame cannot be written (the domain is then beyond help).
+ */
+static bool bounce_to_handler(struct vcpu *v, struct cpu_regs *regs, uint64_t handler,
+			      const uint64_t *error_code, bool mask_events)
 {
-	struct vcpu *v = current_vcpu();
-
-	if (!v->vcpu_info || !v->traps[vector].address ||
-	    !is_canonical(v->traps[vector].address))
-		return false;
 	struct vcpu_info *info = v->vcpu_info;
 	uint64_t frame[8];
 	unsigned int n = 0;
 	bool from_user = v->user_mode;
 
-	/* Built from the lowest address up: rcx, r11, [error], rip, cs, rflags, rsp, ss. */
+	if (!info || !handler || !is_canonical(handler))
+		return false;
+	/* Built from the lowest address up. */
 	frame[n++] = regs->rcx;
 	frame[n++] = regs->r11;
-	/* The guest kernel believes it runs in supervisor mode: a page fault it takes does not
-	 * carry the user bit (Xen clears it likewise); one in user mode does. */
-	if (has_error_code)
-		frame[n++] = vector == 14 && !from_user ? regs->error_code & ~4ull
-							: regs->error_code;
+	if (error_code)
+		frame[n++] = *error_code;
 	frame[n++] = regs->rip;
 	/* Interrupted in its kernel, the guest sees RPL 0 in cs (Xen clears it so the kernel can
 	 * tell); from user mode, RPL 3. iret puts RPL 3 back (and returns to user mode). */
@@ -96,17 +98,42 @@ bool bounce_exception(struct cpu_regs *regs, unsigned int vector, bool has_error
 
 	if (copy_to_guest_raw(sp, frame, n * sizeof(uint64_t)))
 		return false;
-	if (vector == 14)
-		info->arch.cr2 = v->fault_address; /* read on entry, before anything could fault */
-	if (v->traps[vector].flags & TRAP_FLAG_MASK_EVENTS)
+	if (mask_events)
 		info->evtchn_upcall_mask = 1;
 	regs->rsp = sp;
-	regs->rip = v->traps[vector].address;
+	regs->rip = handler;
 	regs->cs = FLAT_RING3_CS64;
 	regs->ss = FLAT_RING3_SS64;
 	regs->rflags &= ~(EFLAGS_TF | EFLAGS_NT | EFLAGS_RF | EFLAGS_VM | EFLAGS_AC);
 	regs->rflags |= EFLAGS_IF; /* real interrupts stay on in guest mode */
 	return true;
+}
+
+bool bounce_exception(struct cpu_regs *regs, unsigned int vector, bool has_error_code)
+{
+	struct vcpu *v = current_vcpu();
+	/* The guest kernel believes it runs in supervisor mode: a page fault it takes does not
+	 * carry the user bit (Xen clears it likewise); one in user mode does. */
+	uint64_t error_code = vector == 14 && !v->user_mode ? regs->error_code & ~4ull
+							     : regs->error_code;
+
+	if (!bounce_to_handler(v, regs, v->traps[vector].address,
+			       has_error_code ? &error_code : NULL,
+			       v->traps[vector].flags & TRAP_FLAG_MASK_EVENTS))
+		return false;
+	if (vector == 14)
+		v->vcpu_info->arch.cr2 = v->fault_address; /* read on entry, before any fault */
+	return true;
+}
+
+void deliver_events(struct cpu_regs *regs)
+{
+	struct vcpu *v = current_vcpu();
+
+	if (!v || !v->vcpu_info || !v->event_callback || !vcpu_events_deliverable(v))
+		return;
+	if (!bounce_to_handler(v, regs, v->event_callback, NULL, true))
+		domain_crash(v->domain, "an event upcall could not be delivered: its stack is bad");
 }
 
 /*
@@ -385,34 +412,12 @@ void bounce_user_syscall(struct cpu_regs *regs)
 			domain_crash(v->domain, "SYSCALL without a syscall callback, and no #UD handler");
 		return;
 	}
-	struct vcpu_info *info = v->vcpu_info;
-	uint64_t frame[7] = {
-		regs->rcx,
-		regs->r11,
-		regs->rip,
-		regs->cs | ((uint64_t)info->evtchn_upcall_mask << 32),
-		(regs->r11 & ~EFLAGS_IF) | (info->evtchn_upcall_mask ? 0 : EFLAGS_IF),
-		regs->rsp,
-		regs->ss,
-	};
-
-	if (!is_canonical(v->kernel_sp))
-		domain_crash(v->domain, "SYSCALL from user mode with no kernel stack");
-	enter_kernel_mode(v);
-	uint64_t sp = (v->kernel_sp & ~15ull) - sizeof(frame);
-
-	if (copy_to_guest_raw(sp, frame, sizeof(frame)))
-		domain_crash(v->domain, "the kernel stack cannot take a SYSCALL frame");
-	if (v->syscall_masks_events)
-		info->evtchn_upcall_mask = 1;
-	regs->rsp = sp;
-	regs->rip = v->syscall_callback;
-	regs->cs = FLAT_RING3_CS64;
-	regs->ss = FLAT_RING3_SS64;
-/* Xen 4.17 leaves DF as the program had it, and enters the callback the way SYSRET
+	/* The SYSCALL put the program's rflags in r11, which entry.S saved as its rflags too. */
+	if (!bounce_to_handler(v, regs, v->syscall_callback, NULL, v->syscall_masks_events))
+		domain_crash(v->domain, "a SYSCALL from user mode could not reach the kernel's "
+					"callback: no kernel stack, or it is not writable");
+	/* Xen 4.17 leaves DF as the program had it, and enters the callback the way SYSRET
 	 * would: rcx is the callback's address, r11 the rflags it runs with. */
-	regs->rflags = (regs->rflags & ~(EFLAGS_TF | EFLAGS_NT | EFLAGS_RF | EFLAGS_AC)) |
-		       EFLAGS_IF;
 	regs->rcx = regs->rip;
 	regs->r11 = regs->rflags & ~2ull; /* without the always-one bit, as SYSRET takes it */
 }

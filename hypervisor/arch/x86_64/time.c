@@ -118,11 +118,7 @@ uint64_t now_ns(void)
 {
 	if (time_calibration.tsc_hz == 0)
 		return 0;
-	uint64_t delta = rdtsc() - time_calibration.boot_tsc;
-	int shift = time_calibration.ns_shift;
-
-	delta = shift < 0 ? delta >> -shift : delta << shift;
-	return (uint64_t)(((unsigned __int128)delta * time_calibration.ns_mul) >> 32);
+	return tsc_to_ns(rdtsc());
 }
 
 void udelay(uint64_t microseconds)
@@ -153,16 +149,26 @@ void arch_timer_program(uint64_t deadline_ns)
 	lapic_timer_oneshot(ticks ? (uint32_t)ticks : 1);
 }
 
+uint64_t tsc_to_ns(uint64_t tsc)
+{
+	uint64_t delta = tsc - time_calibration.boot_tsc;
+	int shift = time_calibration.ns_shift;
+
+	delta = shift < 0 ? delta >> -shift : delta << shift;
+	return (uint64_t)(((unsigned __int128)delta * time_calibration.ns_mul) >> 32);
+}
+
 /*
- * Publish the time scale to a guest's vcpu_time_info, with Xen's version protocol: the version
- * is odd while the fields change, so a guest that reads an odd or changed version reads again.
+ * Publish a calibration point (a TSC value and the system time it stands for) and the scale to
+ * a guest's vcpu_time_info, with Xen's version protocol: the version is odd while the fields
+ * change, so a guest that reads an odd or changed version reads again.
  */
-void time_publish(struct vcpu_time_info *t)
+void time_publish(struct vcpu_time_info *t, uint64_t tsc)
 {
 	__atomic_store_n(&t->version, t->version + 1, __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	t->tsc_timestamp = rdtsc();
-	t->system_time = now_ns();
+	t->tsc_timestamp = tsc;
+	t->system_time = tsc_to_ns(tsc);
 	t->tsc_to_system_mul = time_calibration.ns_mul;
 	t->tsc_shift = time_calibration.ns_shift;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);

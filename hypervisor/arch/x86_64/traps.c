@@ -189,6 +189,7 @@ void do_guest_syscall(struct cpu_regs *regs)
 	 * would fault in ring 0 with the guest's GS. The guest gets what the CPU would give it. */
 	if (!is_canonical(regs->rip))
 		domain_crash(v->domain, "SYSCALL would return to a non-canonical address");
+	deliver_events(regs);
 }
 
 /* An exception in a guest: delivered to its handler, or, without one, the domain crashes. */
@@ -229,7 +230,18 @@ static void guest_exception(struct cpu_regs *regs)
 
 #define GUEST_SYSCALL_VECTOR 0x80
 
+static void handle_interrupt(struct cpu_regs *regs);
+
+/* Every interrupt and exception; one that interrupted a guest returns to it through any
+ * event upcall that became due. */
 void do_interrupt(struct cpu_regs *regs)
+{
+	handle_interrupt(regs);
+	if ((regs->cs & 3) == 3 && current_vcpu())
+		deliver_events(regs);
+}
+
+static void handle_interrupt(struct cpu_regs *regs)
 {
 	/* int $0x80 from a guest (a DPL 3 gate, as in Xen): straight to its handler for 0x80. */
 	if (regs->vector == GUEST_SYSCALL_VECTOR && (regs->cs & 3) == 3 && current_vcpu()) {

@@ -20,6 +20,10 @@ __attribute__((noreturn)) void guest_exit(uint64_t reason);
 /* Deliver an exception to the current guest's handler; false when it cannot be delivered. */
 bool bounce_exception(struct cpu_regs *regs, unsigned int vector, bool has_error_code);
 
+/* On the way back to the guest: an upcall at its event callback if an event is deliverable
+ * (pending and not masked in vcpu_info). */
+void deliver_events(struct cpu_regs *regs);
+
 /* A #UD at Xen's forced-emulation prefix followed by CPUID: emulated, true. */
 bool emulate_forced_instruction(struct cpu_regs *regs);
 
