@@ -24,7 +24,7 @@
 #include <parvus/xen_elfnote.h>
 #include <public/xen.h>
 #include <event_channel.h>
-#include <schedule.h>
+#include <scheduler.h>
 #include <vcpu_time.h>
 
 #define DEFAULT_DOM0_MEM (256ull << 20)
@@ -333,7 +333,9 @@ int dom0_build(const struct boot_info *info, uint64_t dom0_mem, struct dom0_imag
 	dom0_domain.max_vcpus = 1;
 	if (evtchn_domain_init(&dom0_domain))
 		panic("dom0: no memory for its event channels");
-	vcpu_schedule_init(&dom0_vcpu);
+	if (vcpu_schedule_init(&dom0_vcpu))
+		panic("dom0: no memory for its vCPU");
+	dom0_domain.weight = SCHEDULER_DEFAULT_WEIGHT;
 	vcpu_time_update(&dom0_vcpu);
 	wallclock_publish(dom0_domain.shared_info);
 	domain_register(&dom0_domain);

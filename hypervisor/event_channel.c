@@ -12,7 +12,7 @@
 #include <event_channel.h>
 #include <heap.h>
 #include <hypercall.h>
-#include <schedule.h>
+#include <scheduler.h>
 #include <stddef.h>
 #include <string.h>
 #include <arch/uaccess.h>

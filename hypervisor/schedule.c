@@ -1,15 +1,15 @@
 /*
- * sched_op: a guest gives up the CPU, sleeps until an event (block) or until one of some ports
- * is signalled (poll), asks to be shut down, or arms a watchdog. Today each CPU runs at most
- * one vCPU, so yield returns at once and a vCPU that sleeps halts its CPU until an interrupt
- * wakes it; issue 5's scheduler runs other vCPUs in that time instead.
+ * sched_op: a guest gives up the CPU (yield), sleeps until an event (block) or until one of
+ * some ports is signalled (poll), asks to be shut down, or arms a watchdog. Sleeping is the
+ * scheduler's business (scheduler.c): these mark the vCPU blocked and return, and the switch
+ * happens on the way back to the guest.
  */
 #include <domain.h>
 #include <event_channel.h>
 #include <hypercall.h>
 #include <percpu.h>
 #include <runstate.h>
-#include <schedule.h>
+#include <scheduler.h>
 #include <system_time.h>
 #include <timer.h>
 #include <vcpu_time.h>
@@ -82,63 +82,6 @@ static long pin_override(struct vcpu *v, uint64_t arg)
 	return 0;
 }
 
-void vcpu_wake(struct vcpu *v)
-{
-	if (!__atomic_exchange_n(&v->blocked, false, __ATOMIC_SEQ_CST))
-		return;
-	if (v->processor != this_cpu()->id)
-		arch_timer_kick(v->processor); /* any interrupt ends its halt */
-}
-
-void vcpu_wake_pollers(struct domain *d, uint32_t port)
-{
-	uint64_t polling = __atomic_load_n(&d->poll_mask, __ATOMIC_SEQ_CST);
-
-	while (polling) {
-		unsigned int id = (unsigned int)__builtin_ctzll(polling);
-		struct vcpu *v = domain_vcpu(d, id);
-
-		polling &= polling - 1;
-		if (!v || (v->poll_port >= 0 && (uint32_t)v->poll_port != port))
-			continue;
-		if (__atomic_fetch_and(&d->poll_mask, ~(1ull << id), __ATOMIC_SEQ_CST) & (1ull << id))
-			vcpu_wake(v);
-	}
-}
-
-static void poll_timeout(void *data)
-{
-	struct vcpu *v = data;
-
-	__atomic_fetch_and(&v->domain->poll_mask, ~(1ull << v->vcpu_id), __ATOMIC_SEQ_CST);
-	vcpu_wake(v);
-}
-
-void vcpu_schedule_init(struct vcpu *v)
-{
-	v->processor = this_cpu()->id;
-	v->poll_port = -1;
-	timer_init(&v->poll_timer, poll_timeout, v, v->processor);
-	vcpu_timers_init(v);
-	v->runstate.state = RUNSTATE_running;
-	v->runstate.state_entry_time = now_ns();
-}
-
-/*
- * The current vCPU, marked blocked by its caller, sleeps until vcpu_wake. Its periodic timer
- * pauses meanwhile; on waking, its time record is renewed and a missed tick delivered.
- */
-static void sleep_until_woken(struct vcpu *v)
-{
-	runstate_change(v, RUNSTATE_blocked);
-	vcpu_periodic_pause(v);
-	while (__atomic_load_n(&v->blocked, __ATOMIC_SEQ_CST))
-		__asm__ volatile("sti; hlt; cli" : : : "memory"); /* no wake-up lost between */
-	runstate_change(v, RUNSTATE_running);
-	vcpu_time_update(v);
-	vcpu_periodic_resume(v);
-}
-
 /* SCHEDOP_block: events are enabled, and the vCPU sleeps unless one is there already. */
 static void block(struct vcpu *v)
 {
@@ -147,7 +90,7 @@ static void block(struct vcpu *v)
 	if (vcpu_events_deliverable(v))
 		v->blocked = false;
 	else
-		sleep_until_woken(v);
+		schedule_soon();
 }
 
 /*
@@ -192,8 +135,8 @@ static long poll(struct vcpu *v, uint64_t arg)
 		v->poll_port = (int)port;
 	if (request.timeout)
 		timer_set(&v->poll_timer, request.timeout);
-	sleep_until_woken(v);
-	timer_stop(&v->poll_timer);
+	schedule_soon(); /* the poll ends when it runs again (scheduler.c tidies up) */
+	return 0;
 out:
 	__atomic_fetch_and(&d->poll_mask, ~(1ull << v->vcpu_id), __ATOMIC_SEQ_CST);
 	v->blocked = false;
@@ -209,7 +152,8 @@ long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t unused4,
 
 	(void)unused3, (void)unused4, (void)unused5;
 	switch (cmd) {
-	case SCHEDOP_yield: /* nothing else to run on this CPU */
+	case SCHEDOP_yield:
+		schedule_soon();
 		return 0;
 	case SCHEDOP_block:
 		block(v);
@@ -259,6 +203,7 @@ long do_sched_op_compat(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t u
 	(void)unused3, (void)unused4, (void)unused5;
 	switch (cmd) {
 	case SCHEDOP_yield:
+		schedule_soon();
 		return 0;
 	case SCHEDOP_block:
 		block(current_vcpu());

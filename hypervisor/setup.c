@@ -20,6 +20,7 @@
 #include <heap.h>
 #include <m2p.h>
 #include <dom0_build.h>
+#include <scheduler.h>
 #include <vcpu_time.h>
 #include <domain.h>
 #include <arch/guest.h>
@@ -341,6 +342,7 @@ static void run_dom0(void)
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 	wrmsr(MSR_FS_BASE, 0);
 	set_current_vcpu(dom0.vcpu);
+	vcpu_start(dom0.vcpu);
 	vcpu_load_fpu_state(dom0.vcpu);
 	uint64_t how = guest_run(&dom0.start);
 

@@ -22,6 +22,7 @@
 
 struct shared_info;
 struct vcpu_info;
+struct fpu_state;
 
 struct domain {
 	struct shared_info *shared_info; /* the page shared with the guest (its vcpu_info[]) */
@@ -42,6 +43,7 @@ struct domain {
 	unsigned int max_vcpus;
 	struct event_channels events; /* its ports (event_channel.c) */
 	uint64_t poll_mask; /* vCPUs blocked in SCHEDOP_poll, one bit each */
+	unsigned int weight; /* its share of CPU time, relative to others (scheduler.c) */
 };
 
 /* A hypercall preempted inside a multicall: the arguments it continues with. */
@@ -86,8 +88,14 @@ struct vcpu {
 	struct timer singleshot_timer, periodic_timer;
 	uint64_t periodic_period_ns; /* 0: no periodic timer */
 	uint64_t periodic_last;	     /* system time of its last tick */
-	/* Blocking (schedule.c): set while it waits for an event, cleared by vcpu_wake. */
-	volatile bool blocked;
+	/* Scheduling (scheduler.c). */
+	volatile bool blocked;	  /* waits for an event (block, poll); cleared by vcpu_wake */
+	bool started;		  /* may run at all (vcpu_start) */
+	bool on_queue;		  /* in its CPU's run queue */
+	struct vcpu *queue_next;  /* the next in that queue */
+	uint64_t virtual_time;	  /* CPU time run, scaled by its domain's weight */
+	uint64_t slice_start;	  /* system time it last started running */
+	struct fpu_state *fpu;	  /* its FPU/SSE/AVX registers while it does not run */
 	int poll_port;		   /* in SCHEDOP_poll: the one port it waits for, or -1: any */
 	struct timer poll_timer;   /* the poll's timeout */
 	uint32_t virq_to_port[NR_VIRQS]; /* its VIRQ bindings (0: unbound) */

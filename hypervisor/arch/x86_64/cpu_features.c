@@ -131,7 +131,6 @@ void cpu_features_init(void)
 
 extern char syscall_entry[];
 
-#define X86_CR4_OSXSAVE (1ul << 18)
 #define XCR0_X87 (1ull << 0)
 #define XCR0_SSE (1ull << 1)
 #define XCR0_AVX (1ull << 2)

@@ -11,6 +11,7 @@
 #include <arch/x86.h>
 #include <arch/uaccess.h>
 #include <domain.h>
+#include <scheduler.h>
 #include <arch/guest.h>
 #include <hypercall.h>
 #include <public/xen.h>
@@ -181,14 +182,16 @@ void do_guest_syscall(struct cpu_regs *regs)
 	v->entry_regs = regs;
 	if (v->user_mode) { /* a program's system call, for its kernel */
 		bounce_user_syscall(regs);
-		return;
+	} else {
+		regs->rax = (uint64_t)hypercall_dispatch(regs->rax, regs->rdi, regs->rsi,
+							 regs->rdx, regs->r10, regs->r8);
+		/* A SYSCALL in the last bytes below the non-canonical hole "returns" into it: our
+		 * iretq would fault in ring 0 with the guest's GS. The guest gets what the CPU
+		 * would give it. */
+		if (!is_canonical(regs->rip))
+			domain_crash(v->domain, "SYSCALL would return to a non-canonical address");
 	}
-	regs->rax = (uint64_t)hypercall_dispatch(regs->rax, regs->rdi, regs->rsi, regs->rdx,
-						 regs->r10, regs->r8);
-	/* A SYSCALL in the last bytes below the non-canonical hole "returns" into it: our iretq
-	 * would fault in ring 0 with the guest's GS. The guest gets what the CPU would give it. */
-	if (!is_canonical(regs->rip))
-		domain_crash(v->domain, "SYSCALL would return to a non-canonical address");
+	scheduler_return_to_guest(regs);
 	deliver_events(regs);
 }
 
@@ -237,8 +240,10 @@ static void handle_interrupt(struct cpu_regs *regs);
 void do_interrupt(struct cpu_regs *regs)
 {
 	handle_interrupt(regs);
-	if ((regs->cs & 3) == 3 && current_vcpu())
+	if ((regs->cs & 3) == 3 && current_vcpu()) {
+		scheduler_return_to_guest(regs);
 		deliver_events(regs);
+	}
 }
 
 static void handle_interrupt(struct cpu_regs *regs)

@@ -34,6 +34,7 @@
 #define X86_CR4_PGE (1ul << 7)
 #define X86_CR4_OSFXSR (1ul << 9)
 #define X86_CR4_OSXMMEXCPT (1ul << 10)
+#define X86_CR4_OSXSAVE (1ul << 18)
 
 #define X86_EFLAGS_IF (1ul << 9)
 

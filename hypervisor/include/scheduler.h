@@ -1,0 +1,39 @@
+/*
+ * The scheduler: which vCPU each CPU runs. Every CPU has a run queue of the vCPUs placed on
+ * it that could run; it runs the one that has had the least CPU time for its weight (virtual
+ * time = time run * DEFAULT_WEIGHT / weight), for a slice of at most SCHEDULER_SLICE_NS
+ * while others wait. A vCPU that blocks leaves the queue until vcpu_wake; a CPU with nothing to
+ * run halts.
+ *
+ * Switches happen only on the way back to a guest (scheduler_return_to_guest), never inside a
+ * hypercall: a hypercall that blocks marks its vCPU blocked, sets its return value and asks for
+ * a switch. The switch itself is a copy of the guest's saved registers in and out of the
+ * frame at the top of the CPU's entry stack, plus the registers the frame does not hold (page
+ * tables, segment bases, FPU).
+ */
+#ifndef PARVUS_SCHEDULER_H
+#define PARVUS_SCHEDULER_H
+
+#include <stdint.h>
+
+#define SCHEDULER_SLICE_NS 10000000ull /* 10 ms */
+#define SCHEDULER_DEFAULT_WEIGHT 256   /* as Xen's credit scheduler */
+
+struct cpu_regs;
+struct domain;
+struct vcpu;
+
+/* Set up a new vCPU on this CPU: its timers and runstate; it is not yet runnable. */
+int vcpu_schedule_init(struct vcpu *v);
+/* Make v runnable on its CPU (it was never run, or was paused). */
+void vcpu_start(struct vcpu *v);
+/* Wake v if it is blocked (SCHEDOP_block or poll). Safe from interrupt context. */
+void vcpu_wake(struct vcpu *v);
+/* Port of d became pending: wake the vCPUs polling it (or polling any port). */
+void vcpu_wake_pollers(struct domain *d, uint32_t port);
+/* The current vCPU should give up the CPU on its way back to the guest. */
+void schedule_soon(void);
+/* On every return to a guest (interrupts off): switch vCPUs in *regs if one is due. */
+void scheduler_return_to_guest(struct cpu_regs *regs);
+
+#endif

@@ -1,0 +1,265 @@
+/*
+ * The scheduler (see scheduler.h): per-CPU run queues ordered by virtual time, switches on the
+ * way back to a guest, idling with hlt.
+ *
+ * Locking: a run queue's lock guards its list and the on_queue flags of the vCPUs in it; it is
+ * taken with interrupts off (hypercalls and interrupt handlers run so), since wake-ups come
+ * from timer interrupts too. A vCPU's blocked flag is changed with atomic operations: whoever
+ * clears it (vcpu_wake) puts the vCPU back on its queue.
+ */
+#include <domain.h>
+#include <percpu.h>
+#include <printk.h>
+#include <runstate.h>
+#include <scheduler.h>
+#include <system_time.h>
+#include <timer.h>
+#include <vcpu_time.h>
+#include <vcpu_timer.h>
+#include <arch/context_switch.h>
+#include <arch/fpu.h>
+#include <arch/x86.h>
+#include <public/errno.h>
+#include <public/vcpu.h>
+
+struct run_queue {
+	spinlock_t lock;
+	struct vcpu *head; /* the runnable vCPUs placed on this CPU, not running */
+	bool switch_due;   /* the running vCPU should make way (set from interrupts too) */
+	bool yielded;	   /* the running vCPU asked to go after the others this once */
+	struct timer slice_timer;
+};
+
+static struct run_queue run_queues[MAX_CPUS];
+
+static struct run_queue *queue_of_cpu(unsigned int cpu)
+{
+	return &run_queues[cpu];
+}
+
+static bool vcpu_runnable(const struct vcpu *v)
+{
+	return v->started && !__atomic_load_n(&v->blocked, __ATOMIC_SEQ_CST) &&
+	       !v->domain->is_shutting_down;
+}
+
+/* Queue lock held. */
+static void enqueue(struct run_queue *q, struct vcpu *v)
+{
+	if (v->on_queue)
+		return;
+	v->queue_next = q->head;
+	q->head = v;
+	v->on_queue = true;
+}
+
+/* The queued vCPU with the least virtual time, taken off the queue; NULL if none. A vCPU that
+ * just yielded is taken only if nothing else is there. Queue lock held. */
+static struct vcpu *dequeue_next(struct run_queue *q, const struct vcpu *yielded)
+{
+	struct vcpu **best = NULL;
+
+	for (struct vcpu **link = &q->head; *link; link = &(*link)->queue_next) {
+		if (*link == yielded && (q->head != yielded || (*link)->queue_next))
+			continue;
+		if (!best || (*link)->virtual_time < (*best)->virtual_time)
+			best = link;
+	}
+	if (!best)
+		return NULL;
+	struct vcpu *v = *best;
+
+	*best = v->queue_next;
+	v->queue_next = NULL;
+	v->on_queue = false;
+	return v;
+}
+
+static void slice_expired(void *data)
+{
+	struct run_queue *q = data;
+
+	q->switch_due = true; /* acted on when the interrupt returns to the guest */
+}
+
+static void poll_timeout(void *data)
+{
+	struct vcpu *v = data;
+
+	/* Only a vCPU still in that poll: a later block must not be ended by an old timer. */
+	if (__atomic_fetch_and(&v->domain->poll_mask, ~(1ull << v->vcpu_id), __ATOMIC_SEQ_CST) &
+	    (1ull << v->vcpu_id))
+		vcpu_wake(v);
+}
+
+int vcpu_schedule_init(struct vcpu *v)
+{
+	struct run_queue *q = queue_of_cpu(this_cpu()->id);
+
+	if (!q->slice_timer.fn) {
+		spin_lock_init(&q->lock);
+		timer_init(&q->slice_timer, slice_expired, q, this_cpu()->id);
+	}
+	v->fpu = fpu_state_alloc();
+	if (!v->fpu)
+		return -XEN_ENOMEM;
+	v->processor = this_cpu()->id;
+	v->poll_port = -1;
+	timer_init(&v->poll_timer, poll_timeout, v, v->processor);
+	vcpu_timers_init(v);
+	v->runstate.state = RUNSTATE_offline;
+	v->runstate.state_entry_time = now_ns();
+	return 0;
+}
+
+/* A vCPU that starts running: its poll (if it was in one) is over, its clock record renewed,
+ * a periodic tick it missed delivered. */
+static void resume(struct vcpu *v, uint64_t now)
+{
+	__atomic_fetch_and(&v->domain->poll_mask, ~(1ull << v->vcpu_id), __ATOMIC_SEQ_CST);
+	v->poll_port = -1;
+	timer_stop(&v->poll_timer);
+	v->slice_start = now;
+	runstate_change(v, RUNSTATE_running);
+	vcpu_time_update(v);
+	vcpu_periodic_resume(v);
+}
+
+void vcpu_start(struct vcpu *v)
+{
+	struct run_queue *q = queue_of_cpu(v->processor);
+	uint64_t flags = local_irq_save();
+
+	if (current_vcpu() == v) /* the first vCPU of a CPU, entered directly (guest_run) */
+		resume(v, now_ns());
+	spin_lock(&q->lock);
+	v->started = true;
+	if (vcpu_runnable(v) && cpus[v->processor]->current != v)
+		enqueue(q, v);
+	spin_unlock(&q->lock);
+	local_irq_restore(flags);
+	if (v->processor != this_cpu()->id)
+		arch_timer_kick(v->processor);
+}
+
+void vcpu_wake(struct vcpu *v)
+{
+	if (!__atomic_exchange_n(&v->blocked, false, __ATOMIC_SEQ_CST))
+		return;
+	struct run_queue *q = queue_of_cpu(v->processor);
+	uint64_t flags = local_irq_save();
+
+	spin_lock(&q->lock);
+	if (vcpu_runnable(v) && cpus[v->processor]->current != v) {
+		enqueue(q, v);
+		q->switch_due = true; /* let it compete now rather than at the end of a slice */
+	}
+	spin_unlock(&q->lock);
+	local_irq_restore(flags);
+	if (v->processor != this_cpu()->id)
+		arch_timer_kick(v->processor); /* any interrupt ends a halt */
+}
+
+void vcpu_wake_pollers(struct domain *d, uint32_t port)
+{
+	uint64_t polling = __atomic_load_n(&d->poll_mask, __ATOMIC_SEQ_CST);
+
+	while (polling) {
+		unsigned int id = (unsigned int)__builtin_ctzll(polling);
+		struct vcpu *v = domain_vcpu(d, id);
+
+		polling &= polling - 1;
+		if (!v || (v->poll_port >= 0 && (uint32_t)v->poll_port != port))
+			continue;
+		if (__atomic_fetch_and(&d->poll_mask, ~(1ull << id), __ATOMIC_SEQ_CST) & (1ull << id))
+			vcpu_wake(v);
+	}
+}
+
+void schedule_soon(void)
+{
+	struct run_queue *q = queue_of_cpu(this_cpu()->id);
+	struct vcpu *v = current_vcpu();
+
+	q->switch_due = true;
+	q->yielded = v && !v->blocked;
+}
+
+/* The state a vCPU that stops running is in now. */
+static int leaving_state(const struct vcpu *v)
+{
+	if (v->blocked)
+		return RUNSTATE_blocked;
+	return vcpu_runnable(v) ? RUNSTATE_runnable : RUNSTATE_offline;
+}
+
+/* Charge v for the time it ran since its slice began. */
+static void account(struct vcpu *v, uint64_t now)
+{
+	unsigned int weight = v->domain->weight ? v->domain->weight : SCHEDULER_DEFAULT_WEIGHT;
+
+	if (now > v->slice_start)
+		v->virtual_time += (now - v->slice_start) * SCHEDULER_DEFAULT_WEIGHT / weight;
+	v->slice_start = now;
+}
+
+/* Halt until something on this CPU's queue can run; returns it. Interrupts off. */
+static struct vcpu *idle_until_runnable(struct run_queue *q)
+{
+	for (;;) {
+		spin_lock(&q->lock);
+		struct vcpu *next = dequeue_next(q, NULL);
+
+		spin_unlock(&q->lock);
+		if (next)
+			return next;
+		__asm__ volatile("sti; hlt; cli" : : : "memory"); /* no wake-up lost between */
+	}
+}
+
+void scheduler_return_to_guest(struct cpu_regs *regs)
+{
+	struct run_queue *q = queue_of_cpu(this_cpu()->id);
+	struct vcpu *prev = current_vcpu();
+
+	if (!prev || !q->switch_due)
+		return;
+	q->switch_due = false;
+	uint64_t now = now_ns();
+
+	account(prev, now);
+	spin_lock(&q->lock);
+	if (vcpu_runnable(prev))
+		enqueue(q, prev);
+	struct vcpu *next = dequeue_next(q, q->yielded ? prev : NULL);
+
+	q->yielded = false;
+	spin_unlock(&q->lock);
+	if (next == prev) {
+		timer_set(&q->slice_timer, now + SCHEDULER_SLICE_NS);
+		return;
+	}
+	/* prev stops: its registers saved, its state recorded while its page tables are live. */
+	prev->regs = *regs;
+	runstate_change(prev, leaving_state(prev));
+	vcpu_periodic_pause(prev);
+	arch_vcpu_save(prev);
+	if (!next) {
+		set_current_vcpu(NULL);
+		arch_load_idle_page_tables();
+		next = idle_until_runnable(q);
+		now = now_ns();
+	}
+	arch_vcpu_load(next);
+	set_current_vcpu(next);
+	*regs = next->regs;
+	resume(next, now);
+	spin_lock(&q->lock);
+	bool others_wait = q->head != NULL;
+
+	spin_unlock(&q->lock);
+	if (others_wait)
+		timer_set(&q->slice_timer, now + SCHEDULER_SLICE_NS);
+	else
+		timer_stop(&q->slice_timer);
+}
