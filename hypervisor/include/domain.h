@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <arch/descriptor_tables.h>
 #include <arch/regs.h>
 #include <timer.h>
 
@@ -73,6 +74,7 @@ struct vcpu {
 	uint64_t singleshot_deadline; /* set_singleshot_timer / set_timer_op (likewise) */
 	uint64_t kernel_sp; /* stack_switch: the guest kernel's stack for entries from user mode */
 	uint16_t kernel_ss;
+	struct descriptor_tables descriptor_tables; /* set_gdt, MMUEXT_SET_LDT */
 };
 
 /* Stop the domain: a guest's shutdown request (SHUTDOWN_* reason), or a crash with a reason
