@@ -234,7 +234,10 @@ static void guest_exception(struct cpu_regs *regs)
 	/* The CPU reading an LDT page not mapped yet: map it, or make the fault the guest's. */
 	if (vector == 14 && ldt_fault(regs, &v->fault_address))
 		return;
-	vector = (unsigned int)regs->vector;
+	if (regs->vector != vector) { /* that fault became a #GP: nothing to emulate */
+		deliver_guest_exception(regs);
+		return;
+	}
 	if (vector == 6 && emulate_forced_instruction(regs))
 		return;
 	if (vector == 13 && (emulate_io_instruction(regs) || emulate_privileged_instruction(regs)))
