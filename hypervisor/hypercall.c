@@ -8,6 +8,7 @@
 
 static const hypercall_handler_t hypercall_table[64] = {
 	[__HYPERVISOR_set_trap_table] = do_set_trap_table,
+	[__HYPERVISOR_set_gdt] = do_set_gdt,
 	[__HYPERVISOR_mmu_update] = do_mmu_update,
 	[__HYPERVISOR_update_va_mapping] = do_update_va_mapping,
 	[__HYPERVISOR_mmuext_op] = do_mmuext_op,
@@ -21,6 +22,7 @@ static const hypercall_handler_t hypercall_table[64] = {
 	[__HYPERVISOR_set_debugreg] = do_set_debugreg,
 	[__HYPERVISOR_get_debugreg] = do_get_debugreg,
 	[__HYPERVISOR_fpu_taskswitch] = do_fpu_taskswitch,
+	[__HYPERVISOR_update_descriptor] = do_update_descriptor,
 	[__HYPERVISOR_set_segment_base] = do_set_segment_base,
 	[__HYPERVISOR_iret] = do_iret,
 	[__HYPERVISOR_memory_op] = do_memory_op,

@@ -14,7 +14,7 @@ struct cpu *cpus[MAX_CPUS];
 unsigned int nr_cpus_online;
 
 static struct cpu boot_cpu;
-static uint64_t boot_gdt_table[GDT_ENTRIES] __attribute__((aligned(4096)));
+static uint64_t boot_gdt_reserved[512] __attribute__((aligned(4096)));
 static uint8_t boot_ist_stacks[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(4096)));
 static uint8_t boot_entry_stack[CPU_STACK_SIZE] __attribute__((aligned(4096)));
 
@@ -63,12 +63,12 @@ struct cpu *cpu_create(unsigned int id, uint32_t apic_id)
 		cpu = &boot_cpu;
 		cpu->stack = boot_stack;
 		cpu->entry_stack = boot_entry_stack;
-		gdt = boot_gdt_table;
+		gdt = boot_gdt_reserved;
 		for (int i = 0; i < IST_COUNT; i++)
 			cpu->ist_stacks[i] = boot_ist_stacks[i];
 	} else {
 		cpu = alloc_zeroed_pages(order_for(sizeof(struct cpu)));
-		gdt = alloc_zeroed_pages(order_for(GDT_ENTRIES * sizeof(uint64_t)));
+		gdt = alloc_zeroed_pages(0); /* its page of hypervisor descriptors */
 		if (cpu) {
 			cpu->stack = alloc_zeroed_pages(order_for(CPU_STACK_SIZE));
 			cpu->entry_stack = alloc_zeroed_pages(order_for(CPU_STACK_SIZE));
@@ -86,7 +86,7 @@ struct cpu *cpu_create(unsigned int id, uint32_t apic_id)
 	for (int i = 0; i < IST_COUNT; i++)
 		ist_tops[i] = cpu->ist_stacks[i] + IST_STACK_SIZE;
 	cpu->entry_stack_top = (uint64_t)cpu->entry_stack + CPU_STACK_SIZE;
-	cpu_tables_init(&cpu->tables, gdt, ist_tops, cpu->entry_stack_top);
+	cpu_tables_init(&cpu->tables, id, gdt, ist_tops, cpu->entry_stack_top);
 	cpus[id] = cpu;
 	return cpu;
 }

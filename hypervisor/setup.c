@@ -344,6 +344,7 @@ static void run_dom0(void)
 	set_current_vcpu(dom0.vcpu);
 	vcpu_start(dom0.vcpu);
 	vcpu_load_fpu_state(dom0.vcpu);
+	descriptor_tables_load(dom0.vcpu);
 	uint64_t how = guest_run(&dom0.start);
 
 	set_current_vcpu(NULL);

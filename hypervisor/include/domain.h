@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <arch/descriptor_tables.h>
 #include <arch/regs.h>
 #include <event_channel.h>
 #include <spinlock.h>
@@ -101,6 +102,7 @@ struct vcpu {
 	uint32_t virq_to_port[NR_VIRQS]; /* its VIRQ bindings (0: unbound) */
 	uint64_t kernel_sp; /* stack_switch: the guest kernel's stack for entries from user mode */
 	uint16_t kernel_ss;
+	struct descriptor_tables descriptor_tables; /* set_gdt, MMUEXT_SET_LDT */
 };
 
 /* Stop the domain: a guest's shutdown request (SHUTDOWN_* reason), or a crash with a reason

@@ -26,6 +26,10 @@ long hypercall_continue(uint64_t number, uint64_t arg1, uint64_t arg2, uint64_t 
 
 long do_set_trap_table(uint64_t traps, uint64_t unused2, uint64_t unused3, uint64_t unused4,
 		       uint64_t unused5);
+long do_set_gdt(uint64_t frame_list, uint64_t entries, uint64_t unused3, uint64_t unused4,
+		uint64_t unused5);
+long do_update_descriptor(uint64_t address, uint64_t descriptor, uint64_t unused3,
+			  uint64_t unused4, uint64_t unused5);
 long do_iret(uint64_t unused1, uint64_t unused2, uint64_t unused3, uint64_t unused4,
 	     uint64_t unused5);
 long do_stack_switch(uint64_t ss, uint64_t sp, uint64_t unused3, uint64_t unused4,

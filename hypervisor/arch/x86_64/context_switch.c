@@ -2,10 +2,12 @@
  * Switching the CPU between vCPUs. While the hypervisor runs, the guest's current GS base
  * waits in MSR_KERNEL_GS_BASE (entry did swapgs), the other one (kernel or user) in the vCPU;
  * FS base is live in MSR_FS_BASE. The page table is the kernel's or, in user mode, the user
- * L4 of NEW_USER_BASEPTR.
+ * L4 of NEW_USER_BASEPTR; the GDT and LDT are the vCPU's, shown in the CPU's descriptor
+ * window (descriptor_tables.c).
  */
 #include <domain.h>
 #include <arch/context_switch.h>
+#include <arch/descriptor_tables.h>
 #include <arch/fpu.h>
 #include <arch/guest.h>
 #include <arch/layout.h>
@@ -30,6 +32,7 @@ void arch_vcpu_save(struct vcpu *v)
 void arch_vcpu_load(struct vcpu *v)
 {
 	write_cr3((v->user_mode ? v->guest_table_user : v->guest_table) << PAGE_SHIFT);
+	descriptor_tables_load(v); /* its GDT and LDT in this CPU's window */
 	wrmsr(MSR_FS_BASE, v->fs_base);
 	wrmsr(MSR_KERNEL_GS_BASE, v->user_mode ? v->gs_base_user : v->gs_base_kernel);
 	if (v->fpu)

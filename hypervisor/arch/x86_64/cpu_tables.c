@@ -7,6 +7,7 @@
  * with a broken stack pointer can still print what happened.
  */
 #include <arch/cpu_tables.h>
+#include <arch/descriptor_tables.h>
 #include <arch/x86.h>
 #include <printk.h>
 #include <string.h>
@@ -44,15 +45,31 @@ static irq_handler_t irq_handlers[256];
 #define DESC_CODE32(dpl) (0x00cf9a000000ffffull | ((uint64_t)(dpl) << 45))
 #define DESC_DATA(dpl) (0x00cf92000000ffffull | ((uint64_t)(dpl) << 45))
 
+/* A hypervisor selector's slot in the page of hypervisor descriptors. */
 static unsigned int gdt_index(uint16_t selector)
 {
-	return selector >> 3;
+	return (selector >> 3) - GDT_HYPERVISOR_FIRST;
 }
 
-void cpu_tables_init(struct cpu_tables *tables, uint64_t *gdt, uint8_t *const ist_tops[IST_COUNT],
-		     uint64_t rsp0)
+/* A 16-byte system descriptor (TSS or LDT) at selector: type, present, DPL 0. */
+static void set_system_descriptor(uint64_t *gdt, uint16_t selector, uint64_t base, uint64_t limit,
+				  uint64_t type)
 {
-	memset(gdt, 0, GDT_ENTRIES * sizeof(uint64_t));
+	gdt[gdt_index(selector)] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (type << 40) |
+				   (1ull << 47) | ((limit >> 16 & 0xf) << 48) |
+				   ((base >> 24 & 0xff) << 56);
+	gdt[gdt_index(selector) + 1] = base >> 32;
+}
+
+#define SYSTEM_TYPE_LDT 0x2
+#define SYSTEM_TYPE_TSS 0x9 /* available 64-bit TSS */
+
+void cpu_tables_init(struct cpu_tables *tables, unsigned int cpu, uint64_t *reserved,
+		     uint8_t *const ist_tops[IST_COUNT], uint64_t rsp0)
+{
+	uint64_t *gdt = reserved;
+
+	memset(gdt, 0, 4096);
 	gdt[gdt_index(HYPERVISOR_CS)] = DESC_CODE64(0);
 	gdt[gdt_index(HYPERVISOR_DS)] = DESC_DATA(0);
 	gdt[gdt_index(GUEST_RING3_CS32)] = DESC_CODE32(3);
@@ -66,14 +83,22 @@ void cpu_tables_init(struct cpu_tables *tables, uint64_t *gdt, uint8_t *const is
 	tables->tss.rsp[0] = rsp0;
 	tables->tss.iomap_base = sizeof(tables->tss); /* no I/O bitmap: ring 3 gets no ports */
 
-	/* The TSS descriptor takes two slots: type 9 (available 64-bit TSS), present. */
-	uint64_t base = (uint64_t)&tables->tss;
-	uint64_t limit = sizeof(tables->tss) - 1;
+	set_system_descriptor(gdt, TSS_SELECTOR, (uint64_t)&tables->tss, sizeof(tables->tss) - 1,
+			      SYSTEM_TYPE_TSS);
+	tables->reserved = reserved;
+	tables->gdt = descriptor_area_init_cpu(cpu, reserved);
+}
 
-	gdt[gdt_index(TSS_SELECTOR)] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
-				       (0x89ull << 40) | ((base >> 24 & 0xff) << 56);
-	gdt[gdt_index(TSS_SELECTOR) + 1] = base >> 32;
-	tables->gdt = gdt;
+void cpu_tables_load_ldt(struct cpu_tables *tables, uint64_t base, unsigned int entries)
+{
+	uint16_t selector = 0;
+
+	if (entries) {
+		set_system_descriptor(tables->reserved, LDT_SELECTOR, base, entries * 8 - 1,
+				      SYSTEM_TYPE_LDT);
+		selector = LDT_SELECTOR;
+	}
+	__asm__ volatile("lldt %w0" : : "r"(selector) : "memory");
 }
 
 void cpu_tables_load(struct cpu_tables *tables)

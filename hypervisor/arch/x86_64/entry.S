@@ -61,9 +61,15 @@
 interrupt_common:
 	cld
 	testb	$3, 24(%rsp)			/* saved CS: from ring 3? */
-	jz	1f
-	swapgs
-1:	SAVE_REGISTERS
+	jnz	1f
+	/* From ring 0, and at guest_iretq: the GS base is already the guest's. */
+	push	%rax
+	lea	guest_iretq(%rip), %rax
+	cmp	%rax, 24(%rsp)			/* saved RIP */
+	pop	%rax
+	jne	2f
+1:	swapgs
+2:	SAVE_REGISTERS
 	mov	%rsp, %rdi
 	/* A frame record for the stack walker: the interrupted RIP above the saved RBP. */
 	push	17 * 8(%rsp)
@@ -71,12 +77,18 @@ interrupt_common:
 	mov	%rsp, %rbp
 	call	do_interrupt
 	add	$16, %rsp
+	testb	$3, 18 * 8(%rsp)		/* back to ring 3? */
+	jnz	guest_return
 	RESTORE_REGISTERS
-	testb	$3, 24(%rsp)			/* back to ring 3? */
-	jz	2f
+	add	$16, %rsp			/* vector and error code */
+	/* Back to guest_iretq itself (after an NMI, or an LDT page mapped): the guest's GS. */
+	push	%rax
+	lea	guest_iretq(%rip), %rax
+	cmp	%rax, 8(%rsp)			/* saved RIP */
+	pop	%rax
+	jne	3f
 	swapgs
-2:	add	$16, %rsp			/* vector and error code */
-	iretq
+3:	iretq
 
 	.altmacro
 	.macro stub vector
@@ -138,11 +150,17 @@ syscall_entry:
 	add	$16, %rsp
 	jmp	guest_return
 
-/* Return to a guest: rsp points at a struct cpu_regs on the entry stack. */
+/*
+ * Return to a guest: rsp points at a struct cpu_regs on the entry stack. The one iretq into a
+ * guest is guest_iretq. It runs with the guest's GS base and may fault on selectors the guest
+ * chose: interrupt_common knows it by its address, and traps.c gives the fault to the guest.
+ */
 guest_return:
 	RESTORE_REGISTERS
 	add	$16, %rsp
 	swapgs
+	.globl guest_iretq
+guest_iretq:
 	iretq
 
 /*
@@ -160,6 +178,9 @@ guest_run:
 	push	%r14
 	push	%r15
 	mov	%rsp, %gs:24			/* host_context_rsp */
+	/* void guest_resume(const struct cpu_regs *frame): the frame to the entry stack's top */
+	.globl guest_resume
+guest_resume:
 	mov	%gs:8, %rsp
 	sub	$(CPU_REGS_WORDS * 8), %rsp
 	mov	%rdi, %rsi

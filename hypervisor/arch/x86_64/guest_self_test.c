@@ -233,7 +233,9 @@ static uint64_t run_program(const uint8_t *code, size_t length, struct domain *d
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 	set_current_vcpu(v);
 	vcpu_load_fpu_state(v);
+	descriptor_tables_load(v);
 	result = guest_run(&frame);
+	descriptor_tables_destroy(v);
 	set_current_vcpu(NULL);
 	write_cr0(read_cr0() & ~X86_CR0_TS); /* the next program starts afresh */
 	write_cr3((uint64_t)boot_l4 - IMAGE_VIRT_OFFSET);

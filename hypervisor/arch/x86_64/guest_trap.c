@@ -11,6 +11,7 @@
  * Entries from guest user mode (switching to kernel_sp and the kernel page tables) come with
  * the user-mode support of issue 4; today the guest kernel is the only mode.
  */
+#include <arch/descriptor_tables.h>
 #include <arch/guest.h>
 #include <arch/uaccess.h>
 #include <arch/x86.h>
@@ -152,14 +153,12 @@ long do_iret(uint64_t unused1, uint64_t unused2, uint64_t unused3, uint64_t unus
 	(void)unused1, (void)unused2, (void)unused3, (void)unused4, (void)unused5;
 	if (copy_from_guest_raw(&ctx, regs->rsp, sizeof(ctx)))
 		domain_crash(v->domain, "HYPERVISOR_iret: the iret frame is not readable");
-	/* Whatever we load here, our own iretq must not fault on it: only the guest's flat
-	 * selectors and a canonical rip. */
-	uint16_t cs = (uint16_t)ctx.cs | 3; /* bits 32-39 carry the saved event mask; RPL 0
-					    * in a bounce frame means the guest kernel */
+	/* Any selectors, with the guest's privilege (RPL 3; bits 32-39 of cs carry the saved
+	 * event mask, and RPL 0 in a bounce frame means the guest kernel). One the CPU refuses
+	 * faults in our iretq, and the guest gets that fault as its own (guest_return_failed). */
+	uint16_t cs = (uint16_t)ctx.cs | 3;
 
-	if ((cs != FLAT_RING3_CS64 && cs != FLAT_RING3_CS32) ||
-	    ((uint16_t)ctx.ss | 3) != FLAT_RING3_SS64 || !is_canonical(ctx.rip) ||
-	    (cs == FLAT_RING3_CS32 && ctx.rip > 0xffffffffu)) { /* past the segment's limit */
+	if (!is_canonical(ctx.rip)) {
 		char why[128];
 
 		snprintf(why, sizeof(why), "HYPERVISOR_iret to cs %#lx ss %#lx rip %#lx: not a "
@@ -171,10 +170,12 @@ long do_iret(uint64_t unused1, uint64_t unused2, uint64_t unused3, uint64_t unus
 	regs->cs = cs;
 	regs->rflags = (ctx.rflags & EFLAGS_GUEST_MASK) | EFLAGS_IF | 2; /* bit 1 is always one */
 	regs->rsp = ctx.rsp;
-	regs->ss = FLAT_RING3_SS64;
-	if (ctx.flags & VGCF_in_syscall) { /* as SYSRET would leave them */
+	regs->ss = (uint16_t)ctx.ss | 3;
+	if (ctx.flags & VGCF_in_syscall) { /* as SYSRET would leave them, selectors too */
 		regs->rcx = ctx.rip;
 		regs->r11 = regs->rflags;
+		regs->cs = cs == FLAT_RING3_CS32 ? FLAT_RING3_CS32 : FLAT_RING3_CS64;
+		regs->ss = FLAT_RING3_SS64;
 	} else {
 		regs->rcx = ctx.rcx;
 		regs->r11 = ctx.r11;
@@ -368,8 +369,9 @@ void vcpu_load_fpu_state(struct vcpu *v)
  * set_segment_base: a 64-bit guest cannot write the base MSRs itself. FS is live while the
  * vCPU runs; so is the guest kernel's GS base, which sits in MSR_KERNEL_GS_BASE while we run
  * (we swapped it out on entry). The user GS base waits in the vCPU for user mode. A
- * non-canonical base is -EINVAL (loading it would fault). Loading a user %gs selector
- * (SEGBASE_GS_USER_SEL) comes with user mode.
+ * non-canonical base is -EINVAL (loading it would fault). SEGBASE_GS_USER_SEL loads the %gs
+ * selector, and the user GS base from its descriptor; a selector the CPU refuses leaves a null
+ * %gs and is still 0, as in Xen.
  */
 long do_set_segment_base(uint64_t which, uint64_t base, uint64_t unused3, uint64_t unused4,
 			 uint64_t unused5)
@@ -390,6 +392,9 @@ long do_set_segment_base(uint64_t which, uint64_t base, uint64_t unused3, uint64
 		return 0;
 	case SEGBASE_GS_USER:
 		v->gs_base_user = base;
+		return 0;
+	case SEGBASE_GS_USER_SEL:
+		v->gs_base_user = load_user_gs_selector((uint16_t)base);
 		return 0;
 	default:
 		return -XEN_EINVAL;

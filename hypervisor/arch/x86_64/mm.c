@@ -117,12 +117,6 @@ void l4_add_m2p(unsigned long l4_mfn)
 	((uint64_t *)mfn_to_virt(l4_mfn))[L4_SLOT_M2P] = boot_l4[L4_SLOT_M2P];
 }
 
-bool page_type_check_descriptors(uint64_t *descriptors, const struct domain *d)
-{
-	(void)descriptors, (void)d;
-	return false; /* guest GDT/LDT pages: with set_gdt (issue 4) */
-}
-
 /* The guest kernel's page table becomes mfn (NEW_BASEPTR, mov to CR3): a validated L4 of
  * its own, which then gets the M2P slot; the old one's reference is dropped. */
 int switch_kernel_base(struct vcpu *v, uint64_t mfn)
@@ -389,14 +383,8 @@ long do_mmuext_op(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t
 				put_page_and_type(mfn_to_page(old));
 			break;
 		}
-		case MMUEXT_SET_LDT:
-			/* An LDT is page aligned and at most 8192 descriptors; using one (mapping
-			 * its pages as descriptor tables) comes with set_gdt. */
-			if ((op.arg1.linear_addr & (PAGE_SIZE - 1)) || op.arg2.nr_ents > 8192 ||
-			    !guest_range_ok(op.arg1.linear_addr, op.arg2.nr_ents * 8ull))
-				rc = -XEN_EINVAL;
-			else if (op.arg2.nr_ents)
-				rc = -XEN_ENOSYS;
+		case MMUEXT_SET_LDT: /* checked, and its pages mapped on use: descriptor_tables.c */
+			rc = set_ldt(v, op.arg1.linear_addr, op.arg2.nr_ents);
 			break;
 		case MMUEXT_MARK_SUPER:
 		case MMUEXT_UNMARK_SUPER:

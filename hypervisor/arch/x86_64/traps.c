@@ -13,6 +13,7 @@
 #include <domain.h>
 #include <scheduler.h>
 #include <arch/guest.h>
+#include <arch/descriptor_tables.h>
 #include <hypercall.h>
 #include <public/xen.h>
 #include <public/errno.h>
@@ -25,6 +26,7 @@
 #include <stdio.h>
 
 irq_handler_t irq_get_handler(unsigned int vector);
+extern const char guest_iretq[];
 
 static const char *const exception_names[32] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
@@ -195,25 +197,18 @@ void do_guest_syscall(struct cpu_regs *regs)
 	deliver_events(regs);
 }
 
-/* An exception in a guest: delivered to its handler, or, without one, the domain crashes. */
-static void guest_exception(struct cpu_regs *regs)
+/* A guest's exception, as it stands: to its handler, or, without one, the domain crashes. */
+static void deliver_guest_exception(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
 	char why[160];
 	unsigned int vector = (unsigned int)regs->vector;
 	bool has_error_code = vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
 
-	v->regs = *regs;
-	/* cr2 first: the emulation below reads guest memory and may fault, changing it. */
-	v->fault_address = vector == 14 ? read_cr2() : 0;
-	if (vector == 6 && emulate_forced_instruction(regs))
-		return;
-	if (vector == 13 && (emulate_io_instruction(regs) || emulate_privileged_instruction(regs)))
-		return;
-	/* A write to a present, read-only page: perhaps one of its page tables. */
-	if (vector == 14 && (regs->error_code & 3) == 3 &&
-	    emulate_page_table_write(regs, v->fault_address))
-		return;
+	/* Lazy FPU switching: the #NM goes to the guest with its virtual CR0.TS cleared, as Xen
+	 * does, so the instruction runs when the guest's handler returns to it. */
+	if (vector == 7 && v->fpu_task_switched)
+		do_fpu_taskswitch(0, 0, 0, 0, 0);
 	if (vector != 2 && vector != 8 && vector != 18 &&
 	    bounce_exception(regs, vector, has_error_code))
 		return;
@@ -229,6 +224,57 @@ static void guest_exception(struct cpu_regs *regs)
 	else
 		snprintf(why + strlen(why), sizeof(why) - strlen(why), "; it has no handler");
 	domain_crash(v->domain, why);
+}
+
+/* An exception in a guest: what the hypervisor does on its behalf, or its own to handle. */
+static void guest_exception(struct cpu_regs *regs)
+{
+	struct vcpu *v = current_vcpu();
+	unsigned int vector = (unsigned int)regs->vector;
+
+	v->regs = *regs;
+	/* cr2 first: the emulation below reads guest memory and may fault, changing it. */
+	v->fault_address = vector == 14 ? read_cr2() : 0;
+	/* The CPU reading an LDT page not mapped yet: map it, or make the fault the guest's. */
+	if (vector == 14 && ldt_fault(regs, &v->fault_address))
+		return;
+	if (regs->vector != vector) { /* that fault became a #GP: nothing to emulate */
+		deliver_guest_exception(regs);
+		return;
+	}
+	if (vector == 6 && emulate_forced_instruction(regs))
+		return;
+	if (vector == 13 && (emulate_io_instruction(regs) || emulate_privileged_instruction(regs)))
+		return;
+	/* A write to a present, read-only page: perhaps one of its page tables. */
+	if (vector == 14 && (regs->error_code & 3) == 3 &&
+	    emulate_page_table_write(regs, v->fault_address))
+		return;
+	deliver_guest_exception(regs);
+}
+
+/*
+ * The iretq that enters a guest (guest_iretq in entry.S) faulted: a selector the CPU refuses
+ * (HYPERVISOR_iret may ask for any), or an LDT page that cannot be mapped. As in Xen, the
+ * guest takes the fault itself, as if at the place it was returning to: the general registers
+ * are already the guest's, and the frame the iretq was loading is at the faulting rsp.
+ */
+__attribute__((noreturn)) static void guest_return_failed(struct cpu_regs *regs)
+{
+	struct vcpu *v = current_vcpu();
+	const uint64_t *frame = (const uint64_t *)regs->rsp; /* rip, cs, rflags, rsp, ss */
+	struct cpu_regs guest = *regs;
+
+	guest.rip = frame[0];
+	guest.cs = frame[1];
+	guest.rflags = frame[2];
+	guest.rsp = frame[3];
+	guest.ss = frame[4];
+	v->regs = guest;
+	v->fault_address = guest.vector == 14 ? read_cr2() : 0;
+	if (!(guest.vector == 14 && ldt_fault(&guest, &v->fault_address)))
+		deliver_guest_exception(&guest);
+	guest_resume(&guest);
 }
 
 #define GUEST_SYSCALL_VECTOR 0x80
@@ -282,8 +328,14 @@ static void handle_interrupt(struct cpu_regs *regs)
 		return;
 	}
 
-	/* A fault on a listed guest-memory access: resume at its fixup (the copy fails). */
-	uint64_t fixup = regs->vector == 14 ? exception_fixup(regs->rip) : 0;
+	/* The hypervisor touching the guest's LDT (loading a guest selector): map its page. */
+	if (regs->vector == 14 && current_vcpu() && ldt_map_page(read_cr2()))
+		return;
+	if (regs->rip == (uint64_t)guest_iretq && current_vcpu() && regs->vector >= 11 &&
+	    regs->vector <= 14)
+		guest_return_failed(regs);
+	/* A fault on a listed guest-memory access or selector load: resume at its fixup. */
+	uint64_t fixup = regs->vector >= 11 && regs->vector <= 14 ? exception_fixup(regs->rip) : 0;
 
 	if (fixup) {
 		regs->rip = fixup;

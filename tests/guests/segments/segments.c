@@ -12,8 +12,8 @@
  *    (its frame cannot be mapped writable), torn down again;
  *  - update_descriptor on an ordinary page and on a GDT page in use: alignment, frames not
  *    ours or page tables, each kind of descriptor accepted, rewritten or refused;
- *  - MMUEXT_SET_LDT: the LDT's pages validated on first use, its limit, its page held
- *    while in use;
+ * *  - MMUEXT_SET_LDT: the LDT's pages validated on first use, its limit, its page held
+ *    while in use, a descriptor in the non-canonical hole;
  *  - HYPERVISOR_iret to kernel mode with good and bad cs/ss: what a bad selector on the way
  *    back becomes;
  *  - fpu_taskswitch: CR0.TS set makes the next FPU instruction a #NM (after which the
@@ -439,6 +439,16 @@ static void check_ldt(void)
 	CHECK_EQ(load_ds(0x7, &vector), 0, "ds = 0x7 does not load any more");
 	CHECK_EQ(vector, TRAP_gp_fault, "a #GP");
 	CHECK_EQ(map_page(ldt, mfn, PTE_RW), 0, "and the page can be mapped writable again");
+
+	/* An LDT running into the non-canonical hole: a descriptor there has no address. */
+	CHECK_EQ(set_ldt((void *)0x00007ffffffff000UL, 1024), 0,
+		 "an LDT of 1024 entries in the last page below the hole");
+	CHECK_EQ(load_ds(0x1007, &vector), 0, "ds = 0x1007 (entry 512, in the hole) does not load");
+	printf("LDT selector in the non-canonical hole: vector %d error %#lx\n", vector,
+	       caught.error_code);
+	CHECK_EQ(vector, TRAP_gp_fault, "a #GP, not a #PF");
+	CHECK_EQ(caught.error_code, 0x1004, "naming the LDT selector");
+	CHECK_EQ(set_ldt(NULL, 0), 0, "no LDT again");
 
 	CHECK_EQ(set_ldt((char *)ldt + 8, 1), -XEN_EINVAL, "an LDT not page aligned is -EINVAL");
 	CHECK_EQ(set_ldt(ldt, 8193), -XEN_EINVAL, "more than 8192 entries is -EINVAL");

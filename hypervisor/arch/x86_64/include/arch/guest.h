@@ -16,6 +16,8 @@
 /* The guest's page tables must be in CR3 and its GS base in MSR_KERNEL_GS_BASE. */
 uint64_t guest_run(const struct cpu_regs *frame);
 __attribute__((noreturn)) void guest_exit(uint64_t reason);
+/* From a handler on the entry stack: continue the current guest with these registers. */
+__attribute__((noreturn)) void guest_resume(const struct cpu_regs *frame);
 
 /* Deliver an exception to the current guest's handler; false when it cannot be delivered. */
 bool bounce_exception(struct cpu_regs *regs, unsigned int vector, bool has_error_code);
