@@ -179,14 +179,14 @@ static long bind_interdomain(struct domain *d, struct evtchn_bind_interdomain *o
 	if (!remote)
 		return -XEN_ESRCH;
 	lock_two(d, remote);
-	long rc = -XEN_EINVAL;
+	/* The local port first, as Xen: with none free, -ENOSPC whatever the remote port. It is
+	 * taken only if the bind succeeds. */
+	long port = port_allocate(d);
 	struct evtchn *rchn = port_lookup(remote, op->remote_port);
-	long port = -XEN_EINVAL;
 
-	if (rchn && rchn->state == EVTCHN_UNBOUND && rchn->remote_domid == d->domain_id) {
-		port = port_allocate(d);
-		rc = port;
-	}
+	if (port >= 0 &&
+	    (!rchn || rchn->state != EVTCHN_UNBOUND || rchn->remote_domid != d->domain_id))
+		port = -XEN_EINVAL;
 	if (port >= 0) {
 		struct evtchn *lchn = port_lookup(d, (uint32_t)port);
 
@@ -201,10 +201,9 @@ static long bind_interdomain(struct domain *d, struct evtchn_bind_interdomain *o
 		/* Sends to the remote end while it was unbound went nowhere: the new end is made
 		 * pending so that its owner looks, as Xen does. */
 		set_pending(d, (uint32_t)port);
-		rc = 0;
 	}
 	unlock_two(d, remote);
-	return rc;
+	return port < 0 ? port : 0;
 }
 
 static long bind_virq(struct domain *d, struct evtchn_bind_virq *op)
@@ -231,6 +230,15 @@ static long bind_virq(struct domain *d, struct evtchn_bind_virq *op)
 	}
 	spin_unlock(&d->events.lock);
 	return port < 0 ? port : 0;
+}
+
+/* No physical IRQ is given to a guest yet: a number past dom0's 208 PIRQs is -EINVAL, any
+ * other is not the caller's to bind, -EPERM (what Xen answers for a PIRQ not mapped). */
+#define DOM0_NR_PIRQS 208
+
+static long bind_pirq(const struct evtchn_bind_pirq *op)
+{
+	return op->pirq >= DOM0_NR_PIRQS ? -XEN_EINVAL : -XEN_EPERM;
 }
 
 static long bind_ipi(struct domain *d, struct evtchn_bind_ipi *op)
@@ -364,7 +372,7 @@ static long status(struct domain *caller, struct evtchn_status *op)
 		rc = -XEN_EINVAL;
 		goto out;
 	}
-	memset(&op->u, 0, sizeof(op->u));
+	/* The fields of u a state does not use keep the caller's bytes, as in Xen. */
 	op->vcpu = chn->notify_vcpu;
 	switch (chn->state) {
 	case EVTCHN_FREE:
@@ -524,6 +532,10 @@ static long event_channel_command(uint64_t cmd, uint64_t arg)
 		struct evtchn_bind_vcpu bind_vcpu;
 		struct evtchn_unmask unmask;
 		struct evtchn_reset reset;
+		struct evtchn_bind_pirq bind_pirq;
+		struct evtchn_init_control init_control;
+		struct evtchn_expand_array expand_array;
+		struct evtchn_set_priority set_priority;
 	} op;
 	size_t size;
 
@@ -538,9 +550,13 @@ static long event_channel_command(uint64_t cmd, uint64_t arg)
 	case EVTCHNOP_bind_vcpu: size = sizeof(op.bind_vcpu); break;
 	case EVTCHNOP_unmask: size = sizeof(op.unmask); break;
 	case EVTCHNOP_reset: size = sizeof(op.reset); break;
+	case EVTCHNOP_reset_cont: size = sizeof(op.reset); break;
+	case EVTCHNOP_bind_pirq: size = sizeof(op.bind_pirq); break;
+	case EVTCHNOP_init_control: size = sizeof(op.init_control); break;
+	case EVTCHNOP_expand_array: size = sizeof(op.expand_array); break;
+	case EVTCHNOP_set_priority: size = sizeof(op.set_priority); break;
 	default:
-		/* bind_pirq (no physical IRQs are given to guests yet) and the FIFO ABI. */
-		return -XEN_ENOSYS;
+		return -XEN_ENOSYS; /* before the argument is read, as in Xen */
 	}
 	if (copy_from_guest_raw(&op, arg, size))
 		return -XEN_EFAULT;
@@ -580,8 +596,20 @@ static long event_channel_command(uint64_t cmd, uint64_t arg)
 	case EVTCHNOP_unmask:
 		rc = unmask(d, op.unmask.port);
 		break;
-	default: /* EVTCHNOP_reset */
+	case EVTCHNOP_reset:
 		rc = reset(d, &op.reset);
+		break;
+	case EVTCHNOP_reset_cont: { /* our resets are never preempted: none to carry on */
+		int error;
+
+		rc = domain_for_caller(d, op.reset.dom, &error) ? -XEN_EBUSY : error;
+		break;
+	}
+	case EVTCHNOP_bind_pirq:
+		rc = bind_pirq(&op.bind_pirq);
+		break;
+	default: /* the FIFO ABI, which Parvus does not offer */
+		rc = -XEN_ENOSYS;
 		break;
 	}
 	if (write_back && copy_to_guest_raw(arg, &op, size))
