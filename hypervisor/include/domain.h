@@ -81,6 +81,14 @@ void domain_shutdown(struct domain *d, unsigned int reason);
 void domain_crash(struct domain *d, const char *why);
 const char *shutdown_reason_name(unsigned int reason);
 
+/*
+ * d's frame count (tot_pages): charge n frames more, unless that would pass max_pages (then
+ * false and nothing changes); uncharge when frames leave it. Atomic: frames are freed by
+ * whichever CPU drops their last reference.
+ */
+bool domain_charge_pages(struct domain *d, uint64_t n);
+void domain_uncharge_pages(struct domain *d, uint64_t n);
+
 /* The vCPU running on this CPU, or NULL when the CPU runs only the hypervisor. */
 struct vcpu *current_vcpu(void);
 void set_current_vcpu(struct vcpu *v);
