@@ -119,7 +119,7 @@ static const char *apply_dom0_mem(const char *value, bool negated)
 		uint64_t bytes = parse_size(value, &end);
 
 		if (*end != '\0' && *end != ',')
-			return "expected a size such as 512M or 1G, or S,max:S (min: is not supported)";
+			return "expected a size such as 512M, or S,max:S (min: is not supported)";
 		if (bytes < (4ull << 20))
 			return "dom0 needs at least 4M";
 		*(is_max ? &max : &size) = bytes;

@@ -1,7 +1,8 @@
 /*
  * Domain state changes. Today: shutdown, which stops the domain's vCPU on this CPU and hands
- * control back to whoever entered the guest (guest_run); and the count of its frames. Creation and destruction with full
- * reference counting come with the domain builder (issue 4) and domctl (issue 5).
+ * control back to whoever entered the guest (guest_run); and the count of its frames. Creation
+ * and destruction with full reference counting come with the domain builder (issue 4) and
+ * domctl (issue 5).
  */
 #include <domain.h>
 #include <percpu.h>

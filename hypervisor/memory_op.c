@@ -496,8 +496,8 @@ static long memory_exchange(uint64_t arg)
 			rc = report_exchanged(arg, chunk << in_chunk, 0);
 			if (rc)
 				return rc;
-			return hypercall_continue(__HYPERVISOR_memory_op, XENMEM_exchange, arg, 0, 0,
-						  0);
+			return hypercall_continue(__HYPERVISOR_memory_op, XENMEM_exchange, arg, 0,
+						  0, 0);
 		}
 		rc = exchange_chunk(d, &x, chunk, in_chunk, out_chunk,
 				    exchange_limit(x.out.mem_flags), no_memory);

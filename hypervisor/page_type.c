@@ -156,8 +156,8 @@ bool page_steal(struct page_info *pg, const struct domain *d)
 
 void page_free_stolen(struct page_info *pg)
 {
-	if (pg->state != PAGE_ALLOCATED || pg->use != PAGE_USE_NONE ||
-	    read_word(&pg->count_info) || read_word(&pg->type_info))
+	if (pg->state != PAGE_ALLOCATED || pg->use != PAGE_USE_NONE || read_word(&pg->count_info) ||
+	    read_word(&pg->type_info))
 		page_type_panic("page_free_stolen: not a stolen frame");
 	page_type_free_hook(pg, NULL);
 }

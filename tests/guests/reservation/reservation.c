@@ -25,13 +25,13 @@
 #define M2P_INVALID (~0UL)
 #define MEMOP_EXTENT_SHIFT 6
 #define MAX_PAGES_EXPECTED (66UL << 8) /* max:66M */
-#define DOM0_MAX_ORDER 18		/* Xen's limit for a control domain on x86 */
+#define DOM0_MAX_ORDER 18	       /* Xen's limit for a control domain on x86 */
 
 static const struct start_info *si;
 static xen_pfn_t *p2m;
 static long max_page;
-static unsigned long next_top_pfn;  /* the next pfn from the top to give away */
-static unsigned long next_gpfn;	    /* labels for populate/exchange, above nr_pages */
+static unsigned long next_top_pfn; /* the next pfn from the top to give away */
+static unsigned long next_gpfn;	   /* labels for populate/exchange, above nr_pages */
 static xen_pfn_t big_list[1024];
 
 /* ---- helpers ---- */
@@ -187,7 +187,8 @@ static void check_decrease(void)
 	list[0] = m;
 	CHECK_EQ(memop(XENMEM_decrease_reservation, list, 1, 1, 0, DOMID_SELF), 0,
 		 "giving back the order-1 extent fails at its second frame: 0 extents done");
-	CHECK_EQ(current_pages(), before - 1, "yet its first frame is gone (Xen frees frame by frame)");
+	CHECK_EQ(current_pages(), before - 1,
+		 "yet its first frame is gone (Xen frees frame by frame)");
 	CHECK_EQ(m2p(m), M2P_INVALID, "and freed");
 }
 
@@ -313,8 +314,8 @@ static void check_increase(void)
 	CHECK_EQ(current_pages(), before, "256 frames fewer");
 	CHECK_EQ(m2p(g[0] + 255), M2P_INVALID, "all freed");
 	g[0] = next_gpfn;
-	CHECK_EQ(memop(XENMEM_populate_physmap, g, 1, 0, XENMEMF_populate_on_demand, DOMID_SELF),
-		 0, "populate-on-demand on oneself is refused: 0");
+	CHECK_EQ(memop(XENMEM_populate_physmap, g, 1, 0, XENMEMF_populate_on_demand, DOMID_SELF), 0,
+		 "populate-on-demand on oneself is refused: 0");
 	CHECK_EQ(memop(XENMEM_populate_physmap, NULL, 1, 0, 0, DOMID_SELF), 0,
 		 "populate needs a list: a null one gives 0");
 }
@@ -328,8 +329,8 @@ static void check_start_extent(void)
 	struct xen_memory_reservation r = {.nr_extents = 3, .domid = DOMID_SELF};
 
 	set_xen_guest_handle(r.extent_start, list);
-	CHECK_EQ(HYPERVISOR_memory_op(XENMEM_increase_reservation | 1 << MEMOP_EXTENT_SHIFT, &r),
-		 3, "start at extent 1 of 3: returns 3 (the extents done, counting from 0)");
+	CHECK_EQ(HYPERVISOR_memory_op(XENMEM_increase_reservation | 1 << MEMOP_EXTENT_SHIFT, &r), 3,
+		 "start at extent 1 of 3: returns 3 (the extents done, counting from 0)");
 	CHECK_EQ(list[0], 7, "extent 0 was left alone");
 	CHECK(list[1] != 7 && list[2] != 7, "extents 1 and 2 were done");
 	CHECK_EQ(current_pages(), before + 2, "two frames");
@@ -350,8 +351,8 @@ static void check_start_extent(void)
 
 static void check_orders_and_flags(void)
 {
-	static const unsigned int ops[] = {XENMEM_increase_reservation,
-					   XENMEM_decrease_reservation, XENMEM_populate_physmap};
+	static const unsigned int ops[] = {XENMEM_increase_reservation, XENMEM_decrease_reservation,
+					   XENMEM_populate_physmap};
 	xen_pfn_t list[2];
 	long before = current_pages();
 
@@ -374,9 +375,9 @@ static void check_orders_and_flags(void)
 	CHECK_EQ(memop(XENMEM_increase_reservation, list, 1, 0, XENMEMF_address_bits(12),
 		       DOMID_SELF),
 		 0, "12 address bits (no frame above 0) is refused: 0");
-	CHECK_EQ(memop(XENMEM_increase_reservation, list, 1, 0, XENMEMF_address_bits(1),
-		       DOMID_SELF),
-		 0, "1 address bit: 0");
+	CHECK_EQ(
+		memop(XENMEM_increase_reservation, list, 1, 0, XENMEMF_address_bits(1), DOMID_SELF),
+		0, "1 address bit: 0");
 	CHECK_EQ(memop(XENMEM_increase_reservation, list, 1, 0, XENMEMF_address_bits(64),
 		       DOMID_SELF),
 		 1, "64 address bits: no limit");
@@ -423,12 +424,12 @@ static void check_domains(void)
 		domid_t id;
 		const char *what;
 	} others[] = {
-		{1, "domain 1 (does not exist): 0"},	 {0x7fef, "domain 0x7fef: 0"},
-		{DOMID_IO, "DOMID_IO: 0"},		 {DOMID_XEN, "DOMID_XEN: 0"},
+		{1, "domain 1 (does not exist): 0"}, {0x7fef, "domain 0x7fef: 0"},
+		{DOMID_IO, "DOMID_IO: 0"},	     {DOMID_XEN, "DOMID_XEN: 0"},
 		{DOMID_INVALID, "DOMID_INVALID: 0"}, {0xffff, "domain 0xffff: 0"},
 	};
-	static const unsigned int ops[] = {XENMEM_increase_reservation,
-					   XENMEM_decrease_reservation, XENMEM_populate_physmap};
+	static const unsigned int ops[] = {XENMEM_increase_reservation, XENMEM_decrease_reservation,
+					   XENMEM_populate_physmap};
 	xen_pfn_t list[1];
 	long before = current_pages();
 
@@ -448,8 +449,8 @@ static void check_domains(void)
 
 static void check_hostile(void)
 {
-	static const unsigned int ops[] = {XENMEM_increase_reservation,
-					   XENMEM_decrease_reservation, XENMEM_populate_physmap};
+	static const unsigned int ops[] = {XENMEM_increase_reservation, XENMEM_decrease_reservation,
+					   XENMEM_populate_physmap};
 	long before = current_pages();
 
 	test_section("reservations: hostile argument pointers");
@@ -546,7 +547,8 @@ static void check_max_pages(void)
 	};
 	set_xen_guest_handle(exchange.in.extent_start, in);
 	set_xen_guest_handle(exchange.out.extent_start, out);
-	CHECK_EQ(HYPERVISOR_memory_op(XENMEM_exchange, &exchange), 0, "exchange at max_pages works");
+	CHECK_EQ(HYPERVISOR_memory_op(XENMEM_exchange, &exchange), 0,
+		 "exchange at max_pages works");
 	CHECK_EQ(current_pages(), maximum, "and keeps the count");
 	big_list[0] = out[0];
 
@@ -561,7 +563,8 @@ static void check_max_pages(void)
 	next_gpfn += 300;
 	set_xen_guest_handle(r.extent_start, big_list);
 	struct multicall_entry calls[2] = {
-		{.op = __HYPERVISOR_memory_op, .args = {XENMEM_populate_physmap, (unsigned long)&r}},
+		{.op = __HYPERVISOR_memory_op,
+		 .args = {XENMEM_populate_physmap, (unsigned long)&r}},
 		{.op = __HYPERVISOR_memory_op,
 		 .args = {XENMEM_current_reservation, (unsigned long)&self}},
 	};
@@ -764,8 +767,8 @@ void guest_main(const struct start_info *start)
 	next_top_pfn = si->nr_pages - 1;
 	next_gpfn = si->nr_pages + 0x1000;
 	unsigned long mapped_pfns = virt_to_pfn((void *)initial_mapping_end());
-	printf("nr_pages %lu, initial mapping %lu pfns, max_page %#lx\n", si->nr_pages,
-	       mapped_pfns, max_page);
+	printf("nr_pages %lu, initial mapping %lu pfns, max_page %#lx\n", si->nr_pages, mapped_pfns,
+	       max_page);
 	if (mapped_pfns + 2000 > si->nr_pages)
 		guest_crash("not enough unmapped frames to give away");
 
