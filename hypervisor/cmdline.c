@@ -96,23 +96,39 @@ static const char *apply_loglvl(const char *value, bool negated)
 	return "expected none, error, warning, info, debug or all";
 }
 
+/*
+ * Xen's dom0_mem=[min:S,][max:S,][S]. We take the size S and the maximum max:S (dom0's
+ * max_pages, which increase_reservation may not pass); max:S alone is also the size, as Xen
+ * gives dom0 all it may have when no size is named. min: is not supported.
+ */
 static const char *apply_dom0_mem(const char *value, bool negated)
 {
 	const char *error = need_value(value, negated);
-	const char *end;
+	uint64_t size = 0, max = 0;
 
 	if (error)
 		return error;
-	/* Xen accepts [min:S,][max:S,][S]; we take a single size, or max:S as the size. */
-	if (!strncmp(value, "max:", 4))
-		value += 4;
-	if (*value < '0' || *value > '9')
-		return "expected a size such as 512M or 1G";
-	boot_options.dom0_mem = parse_size(value, &end);
-	if (*end != '\0')
-		return "expected a size such as 512M or 1G (min: and lists are not supported)";
-	if (boot_options.dom0_mem < (4ull << 20))
-		return "dom0 needs at least 4M";
+	while (*value) {
+		bool is_max = !strncmp(value, "max:", 4);
+		const char *end;
+
+		if (is_max)
+			value += 4;
+		if (*value < '0' || *value > '9')
+			return "expected a size such as 512M or 1G";
+		uint64_t bytes = parse_size(value, &end);
+
+		if (*end != '\0' && *end != ',')
+			return "expected a size such as 512M, or S,max:S (min: is not supported)";
+		if (bytes < (4ull << 20))
+			return "dom0 needs at least 4M";
+		*(is_max ? &max : &size) = bytes;
+		value = *end ? end + 1 : end;
+	}
+	if (max && size > max)
+		return "the size is above max:";
+	boot_options.dom0_mem = size ? size : max;
+	boot_options.dom0_max_mem = max;
 	return NULL;
 }
 

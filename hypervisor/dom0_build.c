@@ -217,7 +217,8 @@ int dom0_build(const struct boot_info *info, uint64_t dom0_mem, struct dom0_imag
 	if (!b.p2m)
 		return fail("memory", "no room for the p2m list");
 	for (uint64_t pfn = 0; pfn < nr_pages; pfn++) {
-		struct page_info *page = alloc_pages(0);
+		/* From the top of memory, as Xen does: low frames stay for address_bits callers. */
+		struct page_info *page = alloc_pages_high(0, ~0UL);
 
 		if (!page) {
 			free_domain_pages(&b);
@@ -226,6 +227,7 @@ int dom0_build(const struct boot_info *info, uint64_t dom0_mem, struct dom0_imag
 		b.p2m[pfn] = page_to_mfn(page);
 		memset(page_to_virt(page), 0, PAGE_SIZE);
 		page_assign(page, &dom0_domain);
+		dom0_domain.tot_pages++; /* counted as it comes, as a failure uncounts it */
 	}
 
 	struct elf_load_target target = {region_write, region_zero, &b};
@@ -339,7 +341,6 @@ int dom0_build(const struct boot_info *info, uint64_t dom0_mem, struct dom0_imag
 	vcpu_time_update(&dom0_vcpu);
 	wallclock_publish(dom0_domain.shared_info);
 	domain_register(&dom0_domain);
-	dom0_domain.tot_pages = nr_pages;
 	dom0_domain.max_pages = 0xffffffffu; /* no max given: unlimited, as Xen reports it */
 	out->domain = &dom0_domain;
 	out->vcpu = &dom0_vcpu;

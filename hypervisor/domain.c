@@ -1,7 +1,8 @@
 /*
  * Domain state changes. Today: shutdown, which stops the domain's vCPU on this CPU and hands
- * control back to whoever entered the guest (guest_run). Creation and destruction with full
- * reference counting come with the domain builder (issue 4) and domctl (issue 5).
+ * control back to whoever entered the guest (guest_run); and the count of its frames. Creation
+ * and destruction with full reference counting come with the domain builder (issue 4) and
+ * domctl (issue 5).
  */
 #include <domain.h>
 #include <percpu.h>
@@ -95,6 +96,24 @@ void domain_crash(struct domain *d, const char *why)
 	d->shutdown_reason = SHUTDOWN_crash;
 	if (current_vcpu() && current_vcpu()->domain == d)
 		guest_exit(GUEST_EXIT_CRASH);
+}
+
+bool domain_charge_pages(struct domain *d, uint64_t n)
+{
+	uint64_t seen = __atomic_load_n(&d->tot_pages, __ATOMIC_RELAXED);
+
+	do {
+		if (n > d->max_pages || seen > d->max_pages - n)
+			return false;
+	} while (!__atomic_compare_exchange_n(&d->tot_pages, &seen, seen + n, false,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return true;
+}
+
+void domain_uncharge_pages(struct domain *d, uint64_t n)
+{
+	if (__atomic_fetch_sub(&d->tot_pages, n, __ATOMIC_RELAXED) < n)
+		panic("d%u: more frames freed than it had", d->domain_id);
 }
 
 /*

@@ -115,9 +115,59 @@ void page_alloc_add_range(unsigned long first_mfn, unsigned long nr_frames)
 	spin_unlock(&page_alloc_lock);
 }
 
+/*
+ * The highest aligned 2^order frames below limit in the free block at mfn of 2^block_order
+ * frames: false if none fit, else true with *piece where they start.
+ */
+static bool highest_piece(unsigned long mfn, unsigned int block_order, unsigned int order,
+			  unsigned long limit, unsigned long *piece)
+{
+	unsigned long top = mfn + (1UL << block_order);
+
+	if (limit < top)
+		top = limit;
+	if (top < mfn || top - mfn < (1UL << order))
+		return false;
+	*piece = (top - (1UL << order)) & ~((1UL << order) - 1);
+	return true;
+}
+
+/* Frames mfn .. mfn + 2^order - 1, free and on no list, become one listed free block. */
+static void list_free_block(unsigned long mfn, unsigned int order)
+{
+	frame_table[mfn].flags |= PAGE_FLAG_FREE_HEAD;
+	frame_table[mfn].order = (uint8_t)order;
+	page_list_push(&free_lists[order], &frame_table[mfn]);
+}
+
+/* Take the listed free block at mfn of order `found`, keep the piece at `piece`, free the rest. */
+static void take_piece(unsigned long mfn, unsigned int found, unsigned long piece,
+		       unsigned int order)
+{
+	page_list_remove(&free_lists[found], &frame_table[mfn]);
+	frame_table[mfn].flags &= ~PAGE_FLAG_FREE_HEAD;
+	frame_table[mfn].order = 0;
+	/* Halve it until it is the piece: the half without the piece stays free. */
+	while (found > order) {
+		unsigned long half = 1UL << --found;
+
+		if (piece >= mfn + half) {
+			list_free_block(mfn, found);
+			mfn += half;
+		} else {
+			list_free_block(mfn + half, found);
+		}
+	}
+	for (unsigned long i = 0; i < (1UL << order); i++) {
+		frame_table[mfn + i].state = PAGE_ALLOCATED;
+		frame_table[mfn + i].flags = 0;
+		frame_table[mfn + i].order = 0;
+	}
+	free_frames -= 1UL << order;
+}
+
 struct page_info *alloc_pages(unsigned int order)
 {
-	struct page_info *pg;
 	unsigned int found;
 	unsigned long mfn;
 
@@ -132,31 +182,35 @@ struct page_info *alloc_pages(unsigned int order)
 		spin_unlock(&page_alloc_lock);
 		return NULL;
 	}
-
-	pg = free_lists[found];
-	page_list_remove(&free_lists[found], pg);
-	pg->flags &= ~PAGE_FLAG_FREE_HEAD;
-	mfn = page_to_mfn(pg);
-
-	/* Too big: keep the lower half, give the upper half back, until the size is right. */
-	while (found > order) {
-		struct page_info *upper;
-
-		found--;
-		upper = &frame_table[mfn + (1UL << found)];
-		upper->flags |= PAGE_FLAG_FREE_HEAD;
-		upper->order = (uint8_t)found;
-		page_list_push(&free_lists[found], upper);
-	}
-
-	for (unsigned long i = 0; i < (1UL << order); i++) {
-		frame_table[mfn + i].state = PAGE_ALLOCATED;
-		frame_table[mfn + i].flags = 0;
-		frame_table[mfn + i].order = 0;
-	}
-	free_frames -= 1UL << order;
+	mfn = page_to_mfn(free_lists[found]);
+	take_piece(mfn, found, mfn, order); /* the lower end: no list is walked */
 	spin_unlock(&page_alloc_lock);
-	return pg;
+	return &frame_table[mfn];
+}
+
+struct page_info *alloc_pages_high(unsigned int order, unsigned long limit)
+{
+	unsigned long best_block = 0, best_piece = 0, piece;
+	unsigned int best_order = 0;
+	bool found_one = false;
+
+	if (order > MAX_ORDER)
+		return NULL;
+
+	spin_lock(&page_alloc_lock);
+	for (unsigned int found = order; found <= MAX_ORDER; found++)
+		for (struct page_info *pg = free_lists[found]; pg; pg = pg->next)
+			if (highest_piece(page_to_mfn(pg), found, order, limit, &piece) &&
+			    (!found_one || piece > best_piece)) {
+				best_block = page_to_mfn(pg);
+				best_piece = piece;
+				best_order = found;
+				found_one = true;
+			}
+	if (found_one)
+		take_piece(best_block, best_order, best_piece, order);
+	spin_unlock(&page_alloc_lock);
+	return found_one ? &frame_table[best_piece] : NULL;
 }
 
 void free_pages(struct page_info *pg, unsigned int order)

@@ -109,6 +109,7 @@ void page_assign(struct page_info *pg, struct domain *d)
 static void release_frame(struct page_info *pg, uint32_t count_info)
 {
 	uint32_t type_info = read_word(&pg->type_info);
+	struct domain *owner = pg->owner;
 
 	if (count_info != 0)
 		page_type_panic("put_page: last reference dropped, yet PGC_ALLOCATED is set");
@@ -118,7 +119,7 @@ static void release_frame(struct page_info *pg, uint32_t count_info)
 	pg->owner = NULL;
 	pg->domain_spare = 0;
 	pg->use = PAGE_USE_NONE;
-	page_type_free_hook(pg);
+	page_type_free_hook(pg, owner);
 }
 
 bool page_relinquish(struct page_info *pg)
@@ -129,6 +130,36 @@ bool page_relinquish(struct page_info *pg)
 		return false;
 	put_page(pg);
 	return true;
+}
+
+bool page_steal(struct page_info *pg, const struct domain *d)
+{
+	uint32_t expected = PGC_ALLOCATED | 2; /* the domain's own reference and ours */
+	uint32_t type_info;
+
+	if (!get_page(pg, d))
+		return false;
+	if (!swap_word(&pg->count_info, &expected, 0)) {
+		put_page(pg); /* mapped, typed, pinned or held by the hypervisor */
+		return false;
+	}
+	/* Count zero: nobody can take a reference any more. Types need one (rule 3). */
+	type_info = read_word(&pg->type_info);
+	if (page_type_count(type_info) || (type_info & PGT_PINNED) || page_linear_count(type_info))
+		page_type_panic("page_steal: type references without general ones");
+	__atomic_store_n(&pg->type_info, 0, __ATOMIC_RELAXED);
+	pg->owner = NULL;
+	pg->domain_spare = 0;
+	pg->use = PAGE_USE_NONE;
+	return true;
+}
+
+void page_free_stolen(struct page_info *pg)
+{
+	if (pg->state != PAGE_ALLOCATED || pg->use != PAGE_USE_NONE || read_word(&pg->count_info) ||
+	    read_word(&pg->type_info))
+		page_type_panic("page_free_stolen: not a stolen frame");
+	page_type_free_hook(pg, NULL);
 }
 
 /* Take a general reference on any live frame and say whose it is; NULL if it is not live. */
@@ -761,8 +792,9 @@ __attribute__((weak)) void page_type_flush_hook(struct page_info *pg)
 	flush_tlb_local();
 }
 
-__attribute__((weak)) void page_type_free_hook(struct page_info *pg)
+__attribute__((weak)) void page_type_free_hook(struct page_info *pg, struct domain *owner)
 {
+	(void)owner;
 	flush_tlb_local();
 	free_pages(pg, 0);
 }

@@ -336,6 +336,8 @@ static void run_dom0(void)
 
 	if (dom0_build(&boot_info, boot_options.dom0_mem, &dom0))
 		return;
+	if (boot_options.dom0_max_mem) /* dom0_mem=...,max:S */
+		dom0.domain->max_pages = boot_options.dom0_max_mem >> PAGE_SHIFT;
 	printk(LOG_INFO "dom0: starting at %#lx\n", dom0.start.rip);
 	local_irq_disable();
 	write_cr3(dom0.l4_mfn << PAGE_SHIFT);

@@ -11,6 +11,7 @@
 
 struct boot_options {
 	uint64_t dom0_mem;	 /* bytes; 0 = not given */
+	uint64_t dom0_max_mem;	 /* dom0_mem=...,max:S in bytes; 0 = no limit */
 	unsigned int max_cpus;	 /* maxcpus=; 0 = all */
 	bool smp;		 /* false with nosmp */
 	char debug_fault[16];	 /* debug_fault=KIND: fault on purpose at the end of boot */

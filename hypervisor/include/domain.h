@@ -124,6 +124,14 @@ struct domain *domain_by_id(uint16_t domain_id);
  * NULL with *error -EPERM; a domain that does not exist: NULL, -ESRCH. */
 struct domain *domain_for_caller(struct domain *caller, uint16_t domain_id, int *error);
 
+/*
+ * d's frame count (tot_pages): charge n frames more, unless that would pass max_pages (then
+ * false and nothing changes); uncharge when frames leave it. Atomic: frames are freed by
+ * whichever CPU drops their last reference.
+ */
+bool domain_charge_pages(struct domain *d, uint64_t n);
+void domain_uncharge_pages(struct domain *d, uint64_t n);
+
 /* The vCPU running on this CPU, or NULL when the CPU runs only the hypervisor. */
 struct vcpu *current_vcpu(void);
 void set_current_vcpu(struct vcpu *v);

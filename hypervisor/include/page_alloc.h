@@ -32,6 +32,15 @@ void page_alloc_add_range(unsigned long first_mfn, unsigned long nr_frames);
 /* 2^order frames aligned to 2^order, or NULL when no such block is free (or order > MAX_ORDER). */
 struct page_info *alloc_pages(unsigned int order);
 
+/*
+ * The same, but the highest 2^order aligned free frames below frame number limit (~0UL: no
+ * limit), or NULL when no free block has that many below it. For domains' memory, as Xen
+ * gives it: from the top, so that low memory stays free for those who need frames below some
+ * address (memory_op's address_bits, for devices that reach only so far). Walks every free
+ * list: slower than alloc_pages().
+ */
+struct page_info *alloc_pages_high(unsigned int order, unsigned long limit);
+
 /* Give back the 2^order frames starting at pg, all of them allocated; pg aligned to 2^order. */
 void free_pages(struct page_info *pg, unsigned int order);
 

@@ -168,6 +168,17 @@ void page_assign(struct page_info *pg, struct domain *d);
  */
 bool page_relinquish(struct page_info *pg);
 
+/*
+ * XENMEM_exchange's first step (Xen's steal_page()): take pg away from d, provided nothing but
+ * d's own allocation reference holds it (no mapping, no type, no pin, no hypervisor use).
+ * Afterwards pg is an allocated frame of nobody's with no references, as alloc_pages() gives
+ * it: the caller gives it back with page_assign() or frees it with page_free_stolen(). d's
+ * tot_pages is not changed either way. false, and nothing changed, if pg is not d's or in use.
+ */
+bool page_steal(struct page_info *pg, const struct domain *d);
+/* Free a stolen frame through page_type_free_hook(), with no owner to account it to. */
+void page_free_stolen(struct page_info *pg);
+
 /* Take a general reference if pg is owned by d (and not on its way out); false otherwise. */
 bool get_page(struct page_info *pg, const struct domain *d);
 /* Drop one. Dropping a reference nobody holds is a hypervisor bug: page_type_panic(). */
@@ -223,10 +234,11 @@ int mmu_update_entry(struct domain *d, unsigned long table_mfn, unsigned int ind
 void page_type_flush_hook(struct page_info *pg);
 
 /*
- * pg's last general reference is gone: owner, use and type are already cleared. Give the frame
- * back (free_pages()), after making sure no CPU keeps a translation of it.
+ * pg's last general reference is gone: owner, use and type are already cleared; owner is the
+ * domain it belonged to (for its accounting), NULL for a stolen frame. Give the frame back
+ * (free_pages()), after making sure no CPU keeps a translation of it.
  */
-void page_type_free_hook(struct page_info *pg);
+void page_type_free_hook(struct page_info *pg, struct domain *owner);
 
 /* An internal invariant broke (a reference dropped twice, ...): never guest input. */
 __attribute__((noreturn)) void page_type_panic(const char *why);

@@ -473,6 +473,55 @@ static void test_order_above_max_refused(void **state)
 	assert_back_to_initial();
 }
 
+/* alloc_pages_high(): the highest frames under the limit, the whole block under it, all of them. */
+static void test_alloc_high_below_limit(void **state)
+{
+	static struct page_info *got[1000];
+	unsigned long n = 0;
+	bool *taken = calloc(NR_FRAMES, sizeof(*taken));
+
+	(void)state;
+	assert_non_null(taken);
+	assert_null(alloc_pages_high(0, 0));
+	assert_null(alloc_pages_high(0, 3)); /* frames 0-2 are holes */
+	assert_null(alloc_pages_high(2, 8)); /* 3, 4 and 7 are free, no aligned four */
+	assert_null(alloc_pages_high(MAX_ORDER + 1, ~0UL));
+	struct page_info *top = alloc_pages_high(0, ~0UL);
+	assert_non_null(top);
+	assert_int_equal(page_to_mfn(top), (1UL << 19) + 1011); /* the last usable frame */
+	struct page_info *big = alloc_pages_high(9, ~0UL);
+	assert_non_null(big);
+	assert_int_equal(page_to_mfn(big), (1UL << 19) - 512); /* the last whole aligned 512 */
+	free_pages(top, 0);
+	free_pages(big, 9);
+	assert_back_to_initial();
+	struct page_info *four = alloc_pages_high(2, 12);
+	assert_non_null(four);
+	assert_int_equal(page_to_mfn(four), 8);
+	assert_good_block(four, 2, taken);
+	free_pages(four, 2);
+	memset(taken, 0, NR_FRAMES * sizeof(*taken));
+	assert_back_to_initial();
+
+	/* Every usable frame below 1000 (3, 4 and 7-999), then no more, though others are free. */
+	while ((got[n] = alloc_pages_high(0, 1000)) != NULL) {
+		assert_int_equal(page_to_mfn(got[n]), n < 993 ? 999 - n : 4 - (n - 993));
+		assert_good_block(got[n], 0, taken);
+		assert_true(++n < 1000);
+	}
+	assert_int_equal(n, 2 + 993);
+	struct page_info *above = alloc_pages(0);
+	assert_non_null(above);
+	assert_true(page_to_mfn(above) >= 1000);
+	free_pages(above, 0);
+	assert_consistent();
+	shuffle(got, n);
+	while (n--)
+		free_pages(got[n], 0);
+	free(taken);
+	assert_back_to_initial();
+}
+
 static void test_double_free_detected(void **state)
 {
 	(void)state;
@@ -713,6 +762,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fragmentation_checkerboard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fragmentation_pinned_frame, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order_above_max_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alloc_high_below_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_double_free_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_frees_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_notices_damage, setup, teardown),

@@ -71,8 +71,11 @@ void page_type_flush_hook(struct page_info *pg)
 	__atomic_fetch_add(&flushes, 1, __ATOMIC_RELAXED);
 }
 
-void page_type_free_hook(struct page_info *pg)
+static struct domain *last_free_owner;
+
+void page_type_free_hook(struct page_info *pg, struct domain *owner)
 {
+	last_free_owner = owner;
 	assert_int_equal(pg->use, PAGE_USE_NONE);
 	assert_null(pg->owner);
 	assert_int_equal(pg->count_info, 0);
@@ -381,9 +384,57 @@ static void test_assign_and_relinquish(void **state)
 
 	assert_true(page_relinquish(page(mfn)));
 	assert_int_equal(frees, 1);
+	assert_ptr_equal(last_free_owner, &dom_a); /* told whose it was, for its accounting */
 	assert_int_equal(page(mfn)->state, PAGE_FREE);
 	assert_false(page_relinquish(page(mfn))); /* gone already: nothing to drop */
 	assert_int_equal(frees, 1);
+	assert_int_equal(page_alloc_free_frames(), initial_free);
+}
+
+/* XENMEM_exchange takes frames only when nothing but the allocation holds them. */
+static void test_steal(void **state)
+{
+	unsigned long mfn = new_frame(&dom_a), l1 = new_frame(&dom_a);
+
+	(void)state;
+	assert_false(page_steal(page(mfn), &dom_b)); /* not b's */
+	assert_int_equal(page(mfn)->count_info, PGC_ALLOCATED | 1);
+
+	assert_true(get_page(page(mfn), &dom_a)); /* someone holds it */
+	assert_false(page_steal(page(mfn), &dom_a));
+	assert_int_equal(page(mfn)->count_info, PGC_ALLOCATED | 2);
+	put_page(page(mfn));
+
+	assert_int_equal(get_page_and_type(page(mfn), &dom_a, PGT_WRITABLE), 0);
+	assert_false(page_steal(page(mfn), &dom_a)); /* typed */
+	put_page_and_type(page(mfn));
+
+	slots(l1)[0] = pte(mfn, PTE_PRESENT);
+	assert_int_equal(pin_page_table(&dom_a, l1, 1), 0);
+	assert_false(page_steal(page(mfn), &dom_a)); /* mapped */
+	assert_false(page_steal(page(l1), &dom_a));  /* pinned */
+	assert_int_equal(unpin_page_table(&dom_a, l1), 0);
+	assert_int_equal(page(mfn)->count_info, PGC_ALLOCATED | 1);
+	assert_int_equal(page(mfn)->type_info & PGT_COUNT_MASK, 0); /* still writable, unused */
+
+	assert_true(page_steal(page(mfn), &dom_a));
+	assert_null(page(mfn)->owner);
+	assert_int_equal(page(mfn)->use, PAGE_USE_NONE);
+	assert_int_equal(page(mfn)->count_info, 0);
+	assert_int_equal(page(mfn)->type_info, 0);
+	assert_int_equal(page(mfn)->state, PAGE_ALLOCATED);
+	assert_false(get_page(page(mfn), &dom_a)); /* nobody's now */
+	assert_false(page_steal(page(mfn), &dom_a));
+
+	page_assign(page(mfn), &dom_a); /* exchange failed: given back */
+	assert_true(page_steal(page(mfn), &dom_a));
+	unsigned long before = frees;
+	page_free_stolen(page(mfn));
+	assert_int_equal(frees, before + 1);
+	assert_null(last_free_owner);
+	assert_int_equal(page(mfn)->state, PAGE_FREE);
+	EXPECT_PANIC(page_free_stolen(page(l1)), "not a stolen frame");
+	assert_true(page_relinquish(page(l1)));
 	assert_int_equal(page_alloc_free_frames(), initial_free);
 }
 
@@ -1611,6 +1662,7 @@ int main(void)
 #define CASE(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		CASE(test_assign_and_relinquish),
+		CASE(test_steal),
 		CASE(test_assign_refuses_a_frame_in_use),
 		CASE(test_get_page_only_for_the_owner),
 		CASE(test_get_page_refuses_frames_nobody_owns),

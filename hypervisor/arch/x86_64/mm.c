@@ -32,9 +32,17 @@ void page_type_flush_hook(struct page_info *pg)
 	flush_tlb_local();
 }
 
-void page_type_free_hook(struct page_info *pg)
+/*
+ * A frame's last reference went: it is no pfn of anybody's any more (its M2P entry says so, as
+ * Xen's does), it leaves its domain's count - except shared_info, the hypervisor's page lent to
+ * the guest, which was never counted - and goes back to the allocator. It is scrubbed when it
+ * is next given to a domain (memory_op.c), not here.
+ */
+void page_type_free_hook(struct page_info *pg, struct domain *owner)
 {
 	m2p_set(page_to_mfn(pg), M2P_INVALID);
+	if (owner && page_to_virt(pg) != (void *)owner->shared_info)
+		domain_uncharge_pages(owner, 1);
 	flush_tlb_local();
 	free_pages(pg, 0);
 }
