@@ -549,6 +549,19 @@ long do_memory_op(uint64_t command, uint64_t arg, uint64_t unused3, uint64_t unu
 	}
 	case XENMEM_machine_memory_map:
 		return machine_memory_map(arg);
+	case XENMEM_get_vnumainfo: {
+		struct xen_vnuma_topology_info topology;
+		int lookup_error;
+
+		if (copy_from_guest_raw(&topology, arg, sizeof(topology)))
+			return -XEN_EFAULT;
+		if (topology.pad != 0)
+			return -XEN_EINVAL;
+		d = domain_for_caller(current_vcpu()->domain, topology.domid, &lookup_error);
+		if (!d)
+			return lookup_error;
+		return -XEN_EOPNOTSUPP; /* no domain has a virtual NUMA layout */
+	}
 	case XENMEM_machphys_mapping: {
 		struct xen_machphys_mapping mapping = {MACH2PHYS_VIRT_START, MACH2PHYS_VIRT_END,
 						       highest_ram_frame() - 1};

@@ -39,7 +39,8 @@ static uint32_t features_submap0(const struct domain *d)
 {
 	uint32_t features = 1u << XENFEAT_direct_mapped | /* PV: guests see machine frames */
 			    1u << XENFEAT_mmu_pt_update_preserve_ad | /* mm.c */
-			    1u << XENFEAT_highmem_assist;	      /* MMUEXT_CLEAR/COPY_PAGE */
+			    1u << XENFEAT_highmem_assist | /* MMUEXT_CLEAR/COPY_PAGE */
+			    1u << XENFEAT_memory_op_vnode_supported; /* XENMEM_get_vnumainfo */
 
 	if (d->is_privileged)
 		features |= 1u << XENFEAT_dom0;

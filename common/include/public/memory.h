@@ -194,4 +194,39 @@ struct xen_mem_acquire_resource {
 typedef struct xen_mem_acquire_resource xen_mem_acquire_resource_t;
 DEFINE_XEN_GUEST_HANDLE(xen_mem_acquire_resource_t);
 
+/* Ask for a domain's virtual NUMA layout: its nodes, their distances, which node each vCPU and
+ * each memory range belongs to. The counts are the sizes of the caller's arrays on the way
+ * in, and what the layout needs on the way out. */
+#define XENMEM_get_vnumainfo 26
+
+struct xen_vmemrange {
+	uint64_t start, end; /* [start, end) in the domain's physical addresses */
+	unsigned int flags;
+	unsigned int nid; /* the node it belongs to */
+};
+typedef struct xen_vmemrange xen_vmemrange_t;
+DEFINE_XEN_GUEST_HANDLE(xen_vmemrange_t);
+
+struct xen_vnuma_topology_info {
+	domid_t domid;
+	uint16_t pad; /* must be 0 */
+	unsigned int nr_vnodes;
+	unsigned int nr_vcpus;
+	unsigned int nr_vmemranges;
+	union {
+		XEN_GUEST_HANDLE(uint) h; /* nr_vnodes * nr_vnodes distances */
+		uint64_t pad;
+	} vdistance;
+	union {
+		XEN_GUEST_HANDLE(uint) h; /* one node per vCPU */
+		uint64_t pad;
+	} vcpu_to_vnode;
+	union {
+		XEN_GUEST_HANDLE(xen_vmemrange_t) h;
+		uint64_t pad;
+	} vmemrange;
+};
+typedef struct xen_vnuma_topology_info xen_vnuma_topology_info_t;
+DEFINE_XEN_GUEST_HANDLE(xen_vnuma_topology_info_t);
+
 #endif /* PARVUS_PUBLIC_MEMORY_H */

@@ -195,6 +195,37 @@ static void check_machphys(void)
 	}
 }
 
+/* XENMEM_get_vnumainfo exists (XENFEAT_memory_op_vnode_supported), but dom0 has no virtual
+ * NUMA layout: after the argument checks, -EOPNOTSUPP. */
+static void check_vnumainfo(void)
+{
+	struct xen_vnuma_topology_info topology;
+
+	test_section("XENMEM_get_vnumainfo");
+	memset(&topology, 0, sizeof(topology));
+	topology.domid = DOMID_SELF;
+	long rc = HYPERVISOR_memory_op(XENMEM_get_vnumainfo, &topology);
+	printf("get_vnumainfo of DOMID_SELF: %ld\n", rc);
+	CHECK_EQ(rc, -XEN_EOPNOTSUPP, "dom0 has no vNUMA layout: -EOPNOTSUPP");
+	topology.domid = 0;
+	CHECK_EQ(HYPERVISOR_memory_op(XENMEM_get_vnumainfo, &topology), -XEN_EOPNOTSUPP,
+		 "the same by its id");
+	topology.domid = 0x1234;
+	CHECK_EQ(HYPERVISOR_memory_op(XENMEM_get_vnumainfo, &topology), -XEN_ESRCH,
+		 "a domain that does not exist is -ESRCH");
+	topology.domid = DOMID_SELF;
+	topology.pad = 1;
+	CHECK_EQ(HYPERVISOR_memory_op(XENMEM_get_vnumainfo, &topology), -XEN_EINVAL,
+		 "a non-zero pad is -EINVAL, before the domain is looked up");
+	topology.domid = 0x1234;
+	CHECK_EQ(HYPERVISOR_memory_op(XENMEM_get_vnumainfo, &topology), -XEN_EINVAL,
+		 "also for a domain that does not exist");
+	for (unsigned int b = 0; b < nr_bad_addresses; b++)
+		CHECK_EQ(HYPERVISOR_memory_op(XENMEM_get_vnumainfo,
+					      (void *)bad_addresses[b].address),
+			 -XEN_EFAULT, "a hostile argument is -EFAULT");
+}
+
 static void check_unknown(void)
 {
 	test_section("unknown commands");
@@ -209,6 +240,7 @@ void guest_main(const struct start_info *si)
 	check_memory_map();
 	check_machine_memory_map();
 	check_machphys();
+	check_vnumainfo();
 	check_unknown();
 	test_finish("memory_op");
 }
