@@ -4,6 +4,7 @@
  * reference counting come with the domain builder (issue 4) and domctl (issue 5).
  */
 #include <domain.h>
+#include <stddef.h>
 #include <percpu.h>
 #include <printk.h>
 #include <arch/guest.h>
@@ -24,6 +25,38 @@ const char *shutdown_reason_name(unsigned int reason)
 	    shutdown_reasons[reason])
 		return shutdown_reasons[reason];
 	return "unknown";
+}
+
+#define MAX_DOMAINS 64
+
+static struct domain *domains[MAX_DOMAINS];
+
+void domain_register(struct domain *d)
+{
+	for (unsigned int i = 0; i < MAX_DOMAINS; i++) {
+		struct domain *none = NULL;
+
+		if (__atomic_compare_exchange_n(&domains[i], &none, d, false, __ATOMIC_RELEASE,
+						__ATOMIC_RELAXED))
+			return;
+	}
+	panic("domain_register: more than %u domains", MAX_DOMAINS);
+}
+
+struct domain *domain_by_id(uint16_t id)
+{
+	for (unsigned int i = 0; i < MAX_DOMAINS; i++) {
+		struct domain *d = __atomic_load_n(&domains[i], __ATOMIC_ACQUIRE);
+
+		if (d && d->domain_id == id)
+			return d;
+	}
+	return NULL;
+}
+
+struct domain *domain_by_any_id(uint16_t id)
+{
+	return id == DOMID_SELF ? current_vcpu()->domain : domain_by_id(id);
 }
 
 struct vcpu *current_vcpu(void)

@@ -30,6 +30,7 @@ static const hypercall_handler_t hypercall_table[64] = {
 	[__HYPERVISOR_console_io] = do_console_io,
 	[__HYPERVISOR_sched_op_compat] = do_sched_op_compat,
 	[__HYPERVISOR_sched_op] = do_sched_op,
+	[__HYPERVISOR_grant_table_op] = do_grant_table_op,
 };
 
 long hypercall_dispatch(uint64_t number, uint64_t arg1, uint64_t arg2, uint64_t arg3,

@@ -16,6 +16,7 @@
 
 struct shared_info;
 struct vcpu_info;
+struct grant_table;
 
 struct domain {
 	struct shared_info *shared_info; /* the page shared with the guest (its vcpu_info[]) */
@@ -32,6 +33,7 @@ struct domain {
 	bool shutdown_code_set;
 	struct timer watchdogs[DOMAIN_WATCHDOGS]; /* SCHEDOP_watchdog */
 	bool watchdog_active[DOMAIN_WATCHDOGS];
+	struct grant_table *grant_table; /* grant_table.h: its grants, and its maps of grants */
 };
 
 /* A hypercall preempted inside a multicall: the arguments it continues with. */
@@ -80,6 +82,14 @@ struct vcpu {
 void domain_shutdown(struct domain *d, unsigned int reason);
 void domain_crash(struct domain *d, const char *why);
 const char *shutdown_reason_name(unsigned int reason);
+
+/*
+ * The live domains by id. A domain is registered once built; none is destroyed yet, so a
+ * pointer found stays valid. domain_by_any_id() also takes DOMID_SELF for the caller's own.
+ */
+void domain_register(struct domain *d);
+struct domain *domain_by_id(uint16_t id);
+struct domain *domain_by_any_id(uint16_t id);
 
 /* The vCPU running on this CPU, or NULL when the CPU runs only the hypervisor. */
 struct vcpu *current_vcpu(void);

@@ -564,6 +564,28 @@ static void check_references(void)
 	restore(2);
 	CHECK_EQ(HYPERVISOR_mmuext_op(&unpin, 1, NULL, DOMID_SELF), 0, "unpin");
 	CHECK_EQ(map_page(frame, mfn_of(frame), PTE_RW), 0, "and page 6 is writable again");
+
+	/*
+	 * The PTE holds the mapping's references: a guest that overwrites it gives them back
+	 * (an "implicit unmap", which Xen's release builds allow). The grant stays pinned, and
+	 * the handle can no longer unmap anything. Ref 12 is not used again.
+	 */
+	test_section("references: an implicit unmap");
+	CHECK_EQ(map_page(frame, mfn_of(frame), PTE_RO), 0, "page 6 mapped read-only only");
+	CHECK_EQ(map(&op, (unsigned long)page(2), GNTMAP_host_map, 12, SELF), GNTST_okay,
+		 "map it writable through a grant");
+	CHECK_EQ(map_page(page(2), mfn_of(page(2)), PTE_RW), 0,
+		 "overwrite the grant's PTE with update_va_mapping");
+	CHECK_EQ(flags_of(12), GTF_permit_access | GTF_reading | GTF_writing,
+		 "the grant stays pinned");
+	CHECK_EQ(HYPERVISOR_mmuext_op(&pin, 1, NULL, DOMID_SELF), 0,
+		 "the writable reference went with the PTE: page 6 can become an L1 table");
+	CHECK_EQ(HYPERVISOR_mmuext_op(&unpin, 1, NULL, DOMID_SELF), 0, "unpin");
+	CHECK_EQ(unmap((unsigned long)page(2), op.handle), GNTST_general_error,
+		 "unmapping the handle finds no grant PTE: GNTST_general_error");
+	CHECK_EQ(flags_of(12), GTF_permit_access | GTF_reading | GTF_writing,
+		 "and the grant stays pinned");
+	CHECK_EQ(map_page(frame, mfn_of(frame), PTE_RW), 0, "page 6 is writable again");
 }
 
 static void check_unmap_and_replace(void)
@@ -750,6 +772,37 @@ static void check_copy(void)
 	CHECK_EQ(flags_of(8), GTF_permit_access | GTF_readonly, "the source grant is idle");
 }
 
+static void check_swap(void)
+{
+	struct gnttab_map_grant_ref op;
+	struct gnttab_swap_grant_ref swap = {.ref_a = 20, .ref_b = 21};
+
+	test_section("swap_grant_ref");
+	grant(20, SELF, mfn_of(page(0)), GTF_permit_access);
+	grant(21, 5, mfn_of(page(1)), GTF_permit_access | GTF_readonly);
+	CHECK_EQ(gnttab(GNTTABOP_swap_grant_ref, &swap, 1), 0, "swap refs 20 and 21");
+	CHECK_EQ(swap.status, GNTST_okay, "status okay");
+	CHECK(table[20].domid == 5 && table[20].frame == mfn_of(page(1)) &&
+		      table[20].flags == (GTF_permit_access | GTF_readonly),
+	      "ref 20 holds what 21 held");
+	CHECK(table[21].domid == SELF && table[21].frame == mfn_of(page(0)) &&
+		      table[21].flags == GTF_permit_access,
+	      "and 21 what 20 held");
+	CHECK_EQ(map(&op, 0, GNTMAP_device_map, 21, SELF), GNTST_okay, "pin ref 21 (device map)");
+	CHECK_EQ(gnttab(GNTTABOP_swap_grant_ref, &swap, 1), 0, "swap while 21 is in use");
+	CHECK_EQ(swap.status, GNTST_eagain, "is GNTST_eagain");
+	struct gnttab_unmap_grant_ref unmap_op = {.dev_bus_addr = op.dev_bus_addr,
+						  .handle = op.handle};
+	CHECK_EQ(gnttab(GNTTABOP_unmap_grant_ref, &unmap_op, 1), 0, "unpin it");
+	CHECK_EQ(unmap_op.status, GNTST_okay, "status okay");
+	swap.ref_b = TABLE_FRAMES * ENTRIES_PER_FRAME;
+	CHECK_EQ(gnttab(GNTTABOP_swap_grant_ref, &swap, 1), 0, "swap with a ref past the table");
+	CHECK_EQ(swap.status, GNTST_bad_gntref, "is GNTST_bad_gntref");
+	swap.ref_b = 20;
+	CHECK_EQ(gnttab(GNTTABOP_swap_grant_ref, &swap, 1), 0, "swap a ref with itself");
+	CHECK_EQ(swap.status, GNTST_okay, "is a no-op");
+}
+
 void guest_main(const struct start_info *start)
 {
 	si = start;
@@ -765,5 +818,6 @@ void guest_main(const struct start_info *start)
 	check_references();
 	check_unmap_and_replace();
 	check_copy();
+	check_swap();
 	test_finish("grant_table");
 }
