@@ -1021,6 +1021,10 @@ void grant_table_release_mappings(struct domain *d)
 		if (!rd)
 			continue;
 		spin_lock(&rd->grant_table->lock);
+		if (mapping->ref >= nr_entries(rd->grant_table)) { /* an invariant, not input */
+			spin_unlock(&rd->grant_table->lock);
+			continue;
+		}
 		act = active_entry(rd->grant_table, mapping->ref);
 		if (flags & GNTMAP_device_map) {
 			struct page_info *pg = mfn_to_page(act->mfn);
