@@ -687,6 +687,16 @@ static void copy_release(struct copy_side *side)
 		release_for_copy(side->d, side->ref, side->readonly);
 }
 
+/* The bytes themselves: the two ranges overlap only when both sides are the same page. */
+static void copy_within_pages(uint8_t *to, unsigned int to_offset, const uint8_t *from,
+			      unsigned int from_offset, unsigned int length)
+{
+	if (to == from && to_offset < from_offset + length && from_offset < to_offset + length)
+		memmove(to + to_offset, from + from_offset, length);
+	else
+		copy_bytes(to + to_offset, from + from_offset, length);
+}
+
 static int16_t copy_one(struct domain *ld, const struct gnttab_copy *op)
 {
 	struct copy_side source = {.is_gref = op->flags & GNTCOPY_source_gref, .readonly = true};
@@ -703,9 +713,8 @@ static int16_t copy_one(struct domain *ld, const struct gnttab_copy *op)
 		    op->dest.offset + op->len > PAGE_SIZE)
 			rc = GNTST_bad_copy_arg;
 		else
-			memmove((uint8_t *)page_to_virt(dest.pg) + op->dest.offset,
-				(const uint8_t *)page_to_virt(source.pg) + op->source.offset,
-				op->len);
+			copy_within_pages(page_to_virt(dest.pg), op->dest.offset,
+					  page_to_virt(source.pg), op->source.offset, op->len);
 	}
 	copy_release(&dest);
 	copy_release(&source);

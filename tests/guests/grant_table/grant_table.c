@@ -680,6 +680,15 @@ static void check_copy(void)
 	CHECK(memcmp(dest + 4000, source, 96) == 0, "the bytes arrived");
 	op.len = 0;
 	CHECK_EQ(copy_one(&op), GNTST_okay, "a copy of 0 bytes is fine");
+	memset(dest2, 0, PAGE_SIZE);
+	op = (struct gnttab_copy){
+		.source = {.u.ref = 8, .domid = DOMID_SELF, .offset = 3},
+		.dest = {.u.gmfn = mfn_of(dest2), .domid = DOMID_SELF, .offset = 7},
+		.len = 1001,
+		.flags = GNTCOPY_source_gref};
+	CHECK_EQ(copy_one(&op), GNTST_okay, "1001 bytes between odd offsets");
+	CHECK(memcmp(dest2 + 7, source + 3, 1001) == 0 && dest2[6] == 0 && dest2[1008] == 0,
+	      "arrive exactly");
 
 	test_section("copy: refusals");
 	op = (struct gnttab_copy){.source = {.u.ref = 8, .domid = DOMID_SELF, .offset = 4000},
