@@ -11,6 +11,7 @@
  * table mapped writable, a frame that is not dom0's) stops the boot instead of becoming a hole.
  */
 #include <dom0_build.h>
+#include <grant_table.h>
 #include <direct_map.h>
 #include <heap.h>
 #include <m2p.h>
@@ -329,6 +330,8 @@ int dom0_build(const struct boot_info *info, uint64_t dom0_mem, struct dom0_imag
 	printk(LOG_INFO "  total      %016lx-%016lx, entry %016lx\n", layout.v_start, layout.v_end,
 	       layout.entry);
 
+	if (grant_table_create(&dom0_domain))
+		panic("dom0: no memory for its grant table");
 	dom0_domain.shared_info = page_to_virt(shared);
 	dom0_vcpu.vcpu_info = &dom0_domain.shared_info->vcpu_info[0];
 	dom0_domain.vcpus[0] = &dom0_vcpu;

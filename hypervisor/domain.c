@@ -5,6 +5,7 @@
  * domctl (issue 5).
  */
 #include <domain.h>
+#include <stddef.h>
 #include <percpu.h>
 #include <printk.h>
 #include <arch/guest.h>
@@ -67,6 +68,11 @@ struct domain *domain_for_caller(struct domain *caller, uint16_t domain_id, int 
 
 	*error = !d ? -XEN_ESRCH : -XEN_EPERM;
 	return d && caller->is_privileged ? d : NULL;
+}
+
+struct domain *domain_by_any_id(uint16_t id)
+{
+	return id == DOMID_SELF ? current_vcpu()->domain : domain_by_id(id);
 }
 
 struct vcpu *current_vcpu(void)

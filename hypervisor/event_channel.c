@@ -20,6 +20,10 @@
 #include <public/event_channel.h>
 #include <public/xen.h>
 
+/* Xen's own continuation of a preempted reset: a command number guests may send, which Xen's
+ * public headers show only to Xen itself. */
+#define EVTCHNOP_reset_cont 14
+
 /* Xen's default per-domain limit for the 2-level ABI: every port it can name. */
 #define EVTCHN_DEFAULT_MAX_PORT (EVTCHN_2L_PORTS - 1)
 

@@ -34,6 +34,7 @@ static const hypercall_handler_t hypercall_table[64] = {
 	[__HYPERVISOR_sched_op] = do_sched_op,
 	[__HYPERVISOR_event_channel_op_compat] = do_event_channel_op_compat,
 	[__HYPERVISOR_event_channel_op] = do_event_channel_op,
+	[__HYPERVISOR_grant_table_op] = do_grant_table_op,
 };
 
 long hypercall_dispatch(uint64_t number, uint64_t arg1, uint64_t arg2, uint64_t arg3,

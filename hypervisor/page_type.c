@@ -773,6 +773,50 @@ int mmu_update_entry(struct domain *d, unsigned long table_mfn, unsigned int ind
 	return rc;
 }
 
+/* ---- grant mappings: entries whose references the grant code holds ---- */
+
+int l1_entry_swap_raw(struct domain *d, unsigned long table_mfn, unsigned int index,
+		      uint64_t new_entry, uint64_t match_mask, uint64_t match, uint64_t *old)
+{
+	struct page_info *table;
+	unsigned int type;
+	int rc = 0;
+
+	if (!mfn_valid(table_mfn) || index >= PAGETABLE_ENTRIES)
+		return -XEN_EINVAL;
+	table = mfn_to_page(table_mfn);
+	if (!get_page(table, d))
+		return -XEN_EINVAL;
+	if (!hold_validated(table, &type)) {
+		put_page(table);
+		return -XEN_EINVAL;
+	}
+	if (type != PGT_L1) {
+		rc = -XEN_EINVAL;
+	} else {
+		uint64_t *slot = &table_of(table)[index];
+		uint64_t seen = read_entry(slot);
+
+		/* The CPU may set accessed and dirty bits meanwhile: retry until it holds still. */
+		do {
+			if ((seen & match_mask) != match) {
+				rc = -XEN_ESRCH;
+				break;
+			}
+		} while (!__atomic_compare_exchange_n(slot, &seen, new_entry, false,
+						      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+		*old = seen;
+	}
+	put_page_type(table);
+	put_page(table);
+	return rc;
+}
+
+void put_l1_entry_references(uint64_t entry)
+{
+	put_l1_entry(entry);
+}
+
 /*
  * ---- the hypervisor's hooks ----
  *

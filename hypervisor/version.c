@@ -2,8 +2,8 @@
  * xen_version: what a guest may ask about the hypervisor. Parvus answers as Xen 4.17 with the
  * same interface, so guests take the paths they take on Xen. Each sub-operation writes exactly
  * its ABI size, and a buffer we cannot write is -EFAULT. Feature bits are those Parvus
- * provides today (Xen 4.17 also gives a PV dom0 gnttab_map_avail_bits and
- * memory_op_vnode_supported; each is added when it exists).
+ * provides today (Xen 4.17 also gives a PV dom0 memory_op_vnode_supported; it is added when
+ * it exists).
  */
 #include <hypercall.h>
 #include <cmdline.h>
@@ -40,7 +40,8 @@ static uint32_t features_submap0(const struct domain *d)
 	uint32_t features = 1u << XENFEAT_direct_mapped | /* PV: guests see machine frames */
 			    1u << XENFEAT_mmu_pt_update_preserve_ad | /* mm.c */
 			    1u << XENFEAT_highmem_assist | /* MMUEXT_CLEAR/COPY_PAGE */
-			    1u << XENFEAT_memory_op_vnode_supported; /* XENMEM_get_vnumainfo */
+			    1u << XENFEAT_memory_op_vnode_supported | /* XENMEM_get_vnumainfo */
+			    1u << XENFEAT_gnttab_map_avail_bits;      /* grant_mapping.c */
 
 	if (d->is_privileged)
 		features |= 1u << XENFEAT_dom0;

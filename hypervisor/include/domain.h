@@ -24,6 +24,7 @@
 struct shared_info;
 struct vcpu_info;
 struct fpu_state;
+struct grant_table;
 
 struct domain {
 	struct shared_info *shared_info; /* the page shared with the guest (its vcpu_info[]) */
@@ -45,6 +46,7 @@ struct domain {
 	struct event_channels events; /* its ports (event_channel.c) */
 	uint64_t poll_mask; /* vCPUs blocked in SCHEDOP_poll, one bit each */
 	unsigned int weight; /* its share of CPU time, relative to others (scheduler.c) */
+	struct grant_table *grant_table; /* grant_table.h: its grants, and its maps of grants */
 };
 
 /* A hypercall preempted inside a multicall: the arguments it continues with. */
@@ -131,6 +133,8 @@ struct domain *domain_for_caller(struct domain *caller, uint16_t domain_id, int 
  */
 bool domain_charge_pages(struct domain *d, uint64_t n);
 void domain_uncharge_pages(struct domain *d, uint64_t n);
+/* DOMID_SELF for the caller's own domain, or a domain by its id; NULL if none. */
+struct domain *domain_by_any_id(uint16_t id);
 
 /* The vCPU running on this CPU, or NULL when the CPU runs only the hypervisor. */
 struct vcpu *current_vcpu(void);

@@ -78,5 +78,7 @@ long do_sched_op_compat(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t u
 			uint64_t unused5);
 long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t unused4,
 		 uint64_t unused5);
+long do_grant_table_op(uint64_t cmd, uint64_t list, uint64_t count, uint64_t unused4,
+		       uint64_t unused5);
 
 #endif

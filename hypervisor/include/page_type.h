@@ -224,6 +224,20 @@ int mod_l4_entry(struct page_info *table, unsigned int index, uint64_t new_entry
 int mmu_update_entry(struct domain *d, unsigned long table_mfn, unsigned int index,
 		     uint64_t new_entry);
 
+/*
+ * Grant mappings (arch/x86_64/grant_mapping.c). Their L1 entries hold references the grant
+ * code took, not ones this file took, so they are written without any reference changing:
+ * swap entry index of d's validated L1 table table_mfn for new_entry, but only if the entry,
+ * masked with match_mask, equals match (mask 0: whatever it holds). *old gets the value
+ * replaced. Returns 0; -XEN_EINVAL if table_mfn is not a validated L1 of d; -XEN_ESRCH if the
+ * entry does not match. The caller gives back what old held (put_l1_entry_references) or
+ * keeps it (a grant's own references).
+ */
+int l1_entry_swap_raw(struct domain *d, unsigned long table_mfn, unsigned int index,
+		      uint64_t new_entry, uint64_t match_mask, uint64_t match, uint64_t *old);
+/* Drop the references a present, validated L1 entry held (as when it is overwritten). */
+void put_l1_entry_references(uint64_t entry);
+
 /* ---- hooks: defined by the hypervisor (weak defaults in page_type.c) and by unit tests ---- */
 
 /*

@@ -8,3 +8,12 @@ bench-hypercall: $(HV_BUILD)/parvus $(BUILD)/guests/bench_hypercall.elf
 	@$(MAKE) --no-print-directory $(BUILD)/xen/xen
 	tests/bench/hypercall-compare $(HYPERCALL_BENCH_RUNS)
 BENCH_TARGETS += bench-hypercall
+
+# make bench-grant: grant copy throughput against memcpy, and map+unmap pairs, on Parvus and on
+# Xen 4.17 (tests/bench/grant-compare; figures in docs/benchmarks.md).
+.PHONY: bench-grant
+bench-grant: $(HV_BUILD)/parvus $(BUILD)/guests/bench_grant.elf
+	@scripts/ensure-deps --with-xen
+	@$(MAKE) --no-print-directory $(BUILD)/xen/xen
+	tests/bench/grant-compare $(GRANT_BENCH_RUNS)
+BENCH_TARGETS += bench-grant

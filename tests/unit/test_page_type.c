@@ -1460,6 +1460,49 @@ static void test_frames_go_back_only_when_unused(void **state)
 	assert_int_equal(unpin_page_table(&dom_a, l4), -XEN_EINVAL); /* no longer a's */
 }
 
+/* ==== grant mappings: entries whose references the grant code holds ==== */
+
+static void test_raw_swap_moves_no_references(void **state)
+{
+	unsigned long l1 = new_frame(&dom_a), mine = new_frame(&dom_a);
+	unsigned long granted = new_frame(&dom_b), data = new_frame(&dom_a);
+	uint64_t grant_pte = pte(granted, RW | PTE_NX), old = 0;
+
+	(void)state;
+	slots(l1)[5] = pte(mine, RW);
+	assert_int_equal(pin_page_table(&dom_a, l1, 1), 0);
+	EXPECT_FRAME(mine, 1, PGT_WRITABLE, 1);
+
+	/* The grant code holds b's frame as a writable mapping needs; the swap adds nothing. */
+	assert_true(get_page(page(granted), &dom_b));
+	assert_int_equal(get_page_type(page(granted), PGT_WRITABLE), 0);
+	assert_int_equal(l1_entry_swap_raw(&dom_a, l1, 5, grant_pte, 0, 0, &old), 0);
+	assert_int_equal(old, pte(mine, RW | PTE_USER | PTE_GUEST_KERNEL));
+	EXPECT_FRAME(mine, 1, PGT_WRITABLE, 1); /* the replaced entry's, for the caller */
+	put_l1_entry_references(old);
+	EXPECT_FRAME(mine, 0, PGT_WRITABLE, 0);
+	EXPECT_FRAME(granted, 1, PGT_WRITABLE, 1);
+
+	/* Refused: a frame that is no validated L1 of the caller, a slot past the table. */
+	assert_int_equal(l1_entry_swap_raw(&dom_b, l1, 5, 0, 0, 0, &old), -XEN_EINVAL);
+	assert_int_equal(l1_entry_swap_raw(&dom_a, data, 5, 0, 0, 0, &old), -XEN_EINVAL);
+	assert_int_equal(l1_entry_swap_raw(&dom_a, l1, 512, 0, 0, 0, &old), -XEN_EINVAL);
+	assert_int_equal(l1_entry_swap_raw(&dom_a, BEYOND, 0, 0, 0, 0, &old), -XEN_EINVAL);
+	/* Removal only while the entry maps that frame with those rights. */
+	uint64_t mask = PTE_ADDR_MASK | PTE_PRESENT | PTE_RW;
+	assert_int_equal(l1_entry_swap_raw(&dom_a, l1, 5, 0, mask, pte(granted, P), &old),
+			 -XEN_ESRCH);
+	assert_int_equal(l1_entry_swap_raw(&dom_a, l1, 5, 0, mask, pte(mine, RW), &old),
+			 -XEN_ESRCH);
+	assert_int_equal(slots(l1)[5], grant_pte);
+	EXPECT_FRAME(granted, 1, PGT_WRITABLE, 1);
+
+	/* If the table stops being one, its entries' references go, the grant's included. */
+	assert_int_equal(unpin_page_table(&dom_a, l1), 0);
+	EXPECT_FRAME(granted, 0, PGT_WRITABLE, 0);
+	EXPECT_FRAME(l1, 0, PGT_L1, 0);
+}
+
 /* ==== concurrency ==== */
 
 #define THREADS 4
@@ -1676,6 +1719,7 @@ int main(void)
 		CASE(test_pin_and_unpin_empty_tables),
 		CASE(test_pin_refuses_frames_not_ours),
 		CASE(test_l1_maps_own_frames),
+		CASE(test_raw_swap_moves_no_references),
 		CASE(test_l1_entries_get_the_user_bit),
 		CASE(test_l1_refuses_another_domains_frame),
 		CASE(test_l1_refuses_frames_nobody_owns),

@@ -24,7 +24,6 @@
 #define EVTCHNOP_init_control 11
 #define EVTCHNOP_expand_array 12
 #define EVTCHNOP_set_priority 13
-#define EVTCHNOP_reset_cont 14 /* carry on with a preempted reset */
 
 typedef uint32_t evtchn_port_t;
 DEFINE_XEN_GUEST_HANDLE(evtchn_port_t);

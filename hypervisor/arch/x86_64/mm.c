@@ -153,7 +153,7 @@ static uint64_t current_l4_mfn(void)
 }
 
 /* The L1 table and slot that map va in the guest's current page tables, or NULL. */
-static struct page_info *l1_for(uint64_t va, unsigned int *index)
+struct page_info *guest_l1_for(uint64_t va, unsigned int *index)
 {
 	uint64_t mfn = current_l4_mfn();
 
@@ -206,7 +206,7 @@ long do_update_va_mapping(uint64_t va, uint64_t new_entry, uint64_t flags, uint6
 
 	if (mask && !vcpu_mask_readable(mask))
 		return -XEN_EFAULT;
-	struct page_info *l1 = l1_for(va, &index);
+	struct page_info *l1 = guest_l1_for(va, &index);
 
 	if (!l1)
 		return -XEN_EINVAL;
@@ -500,7 +500,7 @@ bool emulate_page_table_write(struct cpu_regs *regs, uint64_t address)
 	if ((address & 7) || !guest_range_ok(address, 8))
 		return false;
 	/* The frame written: the one the guest's own mapping of the address names. */
-	struct page_info *mapping_l1 = l1_for(address, &index);
+	struct page_info *mapping_l1 = guest_l1_for(address, &index);
 
 	if (!mapping_l1)
 		return false;

@@ -47,6 +47,10 @@ uint64_t *guest_register(struct cpu_regs *regs, unsigned int number);
 struct vcpu;
 /* Make mfn the guest kernel's page table (NEW_BASEPTR); 0 or -errno. */
 int switch_kernel_base(struct vcpu *v, uint64_t mfn);
+/* The L1 table, and the slot in it, that map va in the current guest's page tables; NULL when
+ * some level is not present or is a superpage. Not necessarily the guest's own frame. */
+struct page_info;
+struct page_info *guest_l1_for(uint64_t va, unsigned int *index);
 /* Before entering a vCPU: CR0.TS as its fpu_taskswitch left it. */
 void vcpu_load_fpu_state(struct vcpu *v);
 

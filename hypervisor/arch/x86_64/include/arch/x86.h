@@ -7,6 +7,7 @@
 #define PARVUS_ARCH_X86_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define MSR_EFER 0xc0000080
@@ -185,6 +186,20 @@ static inline void write_xcr0(uint64_t value)
 static inline void wbinvd(void)
 {
 	__asm__ volatile("wbinvd" : : : "memory");
+}
+
+/* Copy n bytes between regions that do not overlap: eight at a time with rep movsq, the rest
+ * with rep movsb (as Xen's memcpy). Far faster than the portable byte loop; for page copies. */
+static inline void copy_bytes(void *to, const void *from, size_t n)
+{
+	size_t words = n / 8, bytes = n % 8;
+
+	__asm__ volatile("rep movsq\n\t"
+			 "mov %[bytes], %%rcx\n\t"
+			 "rep movsb"
+			 : "+D"(to), "+S"(from), "+c"(words)
+			 : [bytes] "r"(bytes)
+			 : "memory");
 }
 
 static inline void invlpg(uint64_t address)
