@@ -279,7 +279,7 @@ int dom0_build(const struct boot_info *info, uint64_t dom0_mem, struct dom0_imag
 	/* dom0 maps it writable itself. The hypervisor writes into it too (vcpu_info), so it must
 	 * never become a page table or descriptor page: we hold a writable type reference on it
 	 * for good, as Xen's share_xen_page_with_guest does. */
-	page_assign(shared, &dom0_domain);
+	domain_assign_shared_frame(&dom0_domain, shared);
 	if (get_page_and_type(shared, &dom0_domain, PGT_WRITABLE))
 		panic("dom0: cannot hold shared_info as a writable page");
 
@@ -296,6 +296,7 @@ int dom0_build(const struct boot_info *info, uint64_t dom0_mem, struct dom0_imag
 		return fail("page tables", "refused by page-type validation");
 	}
 	dom0_vcpu.guest_table = b.p2m[l4_pfn];
+	dom0_vcpu.initialised = true;
 	l4_add_m2p(b.p2m[l4_pfn]); /* its kernel base pointer sees the M2P table */
 
 	struct start_info *si = (struct start_info *)region_pointer(&b, layout.start_info.start);

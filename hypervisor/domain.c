@@ -48,6 +48,28 @@ void domain_register(struct domain *d)
 	panic("more than %u domains", MAX_DOMAINS);
 }
 
+void domain_unregister(struct domain *d)
+{
+	spin_lock(&domains_lock);
+	for (unsigned int i = 0; i < MAX_DOMAINS; i++)
+		if (domains[i] == d)
+			domains[i] = NULL;
+	spin_unlock(&domains_lock);
+}
+
+struct domain *domain_next(uint16_t first_id)
+{
+	struct domain *found = NULL;
+
+	spin_lock(&domains_lock);
+	for (unsigned int i = 0; i < MAX_DOMAINS; i++)
+		if (domains[i] && domains[i]->domain_id >= first_id &&
+		    (!found || domains[i]->domain_id < found->domain_id))
+			found = domains[i];
+	spin_unlock(&domains_lock);
+	return found;
+}
+
 struct domain *domain_by_id(uint16_t domain_id)
 {
 	struct domain *found = NULL;

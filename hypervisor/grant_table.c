@@ -182,7 +182,7 @@ static int grow(struct grant_table *gt, unsigned int nr_frames)
 		/* Shared with the domain like shared_info: its own, writable, held writable by us
 		 * for good so it never becomes a page table, and not counted in tot_pages. */
 		memset(page_to_virt(frames[i]), 0, PAGE_SIZE);
-		page_assign(frames[i], gt->domain);
+		domain_assign_shared_frame(gt->domain, frames[i]);
 		if (get_page_and_type(frames[i], gt->domain, PGT_WRITABLE))
 			panic("grant table: a new frame cannot be held writable");
 		m2p_set(page_to_mfn(frames[i]), M2P_INVALID);

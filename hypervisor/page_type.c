@@ -115,11 +115,19 @@ static void release_frame(struct page_info *pg, uint32_t count_info)
 		page_type_panic("put_page: last reference dropped, yet PGC_ALLOCATED is set");
 	if (page_type_count(type_info) || (type_info & PGT_PINNED) || page_linear_count(type_info))
 		page_type_panic("put_page: frame freed while type references remain");
+	bool counted = !(pg->domain_spare & PAGE_SPARE_UNCOUNTED);
+
 	__atomic_store_n(&pg->type_info, 0, __ATOMIC_RELAXED);
 	pg->owner = NULL;
 	pg->domain_spare = 0;
 	pg->use = PAGE_USE_NONE;
-	page_type_free_hook(pg, owner);
+	page_type_free_hook(pg, owner, counted);
+}
+
+void page_assign_uncounted(struct page_info *pg, struct domain *d)
+{
+	page_assign(pg, d);
+	pg->domain_spare = PAGE_SPARE_UNCOUNTED;
 }
 
 bool page_relinquish(struct page_info *pg)
@@ -159,7 +167,7 @@ void page_free_stolen(struct page_info *pg)
 	if (pg->state != PAGE_ALLOCATED || pg->use != PAGE_USE_NONE || read_word(&pg->count_info) ||
 	    read_word(&pg->type_info))
 		page_type_panic("page_free_stolen: not a stolen frame");
-	page_type_free_hook(pg, NULL);
+	page_type_free_hook(pg, NULL, false);
 }
 
 /* Take a general reference on any live frame and say whose it is; NULL if it is not live. */
@@ -836,9 +844,10 @@ __attribute__((weak)) void page_type_flush_hook(struct page_info *pg)
 	flush_tlb_local();
 }
 
-__attribute__((weak)) void page_type_free_hook(struct page_info *pg, struct domain *owner)
+__attribute__((weak)) void page_type_free_hook(struct page_info *pg, struct domain *owner,
+					       bool counted)
 {
-	(void)owner;
+	(void)owner, (void)counted;
 	flush_tlb_local();
 	free_pages(pg, 0);
 }

@@ -40,6 +40,7 @@ static struct run_queue *queue_of_cpu(unsigned int cpu)
 static bool vcpu_runnable(const struct vcpu *v)
 {
 	return v->started && !__atomic_load_n(&v->blocked, __ATOMIC_SEQ_CST) &&
+	       !__atomic_load_n(&v->domain->pause_count, __ATOMIC_SEQ_CST) &&
 	       !v->domain->is_shutting_down;
 }
 
@@ -174,6 +175,35 @@ void vcpu_wake_pollers(struct domain *d, uint32_t port)
 		if (__atomic_fetch_and(&d->poll_mask, ~(1ull << id), __ATOMIC_SEQ_CST) & (1ull << id))
 			vcpu_wake(v);
 	}
+}
+
+void vcpu_stop_running(struct vcpu *v)
+{
+	struct run_queue *q = queue_of_cpu(v->processor);
+	uint64_t flags = local_irq_save();
+
+	spin_lock(&q->lock);
+	for (struct vcpu **link = &q->head; *link; link = &(*link)->queue_next) {
+		if (*link == v) {
+			*link = v->queue_next;
+			v->queue_next = NULL;
+			v->on_queue = false;
+			break;
+		}
+	}
+	spin_unlock(&q->lock);
+	local_irq_restore(flags);
+	if (__atomic_load_n(&cpus[v->processor]->current, __ATOMIC_SEQ_CST) != v)
+		return;
+	if (v->processor == this_cpu()->id) { /* ourselves: gone on the way back to the guest */
+		schedule_soon();
+		return;
+	}
+	/* Running elsewhere: that CPU switches on its way back to the guest after the kick. */
+	__atomic_store_n(&q->switch_due, true, __ATOMIC_SEQ_CST);
+	arch_timer_kick(v->processor);
+	while (__atomic_load_n(&cpus[v->processor]->current, __ATOMIC_SEQ_CST) == v)
+		cpu_relax();
 }
 
 void schedule_soon(void)

@@ -31,6 +31,9 @@ struct domain {
 	uint16_t domain_id;
 	bool is_privileged;
 	bool is_shutting_down;
+	bool is_dying;	       /* destroyed: waiting for the last reference to its frames */
+	unsigned int pause_count; /* paused by dom0 (domctl) while above zero */
+	uint64_t shared_pages;	  /* frames of page_assign_uncounted() it still owns */
 	unsigned int shutdown_reason; /* SHUTDOWN_* of sched_op, valid once shutting down */
 	char name[16];
 	uint8_t handle[16]; /* the toolstack's UUID for it; all zeros for dom0 */
@@ -93,6 +96,7 @@ struct vcpu {
 	uint64_t periodic_last;	     /* system time of its last tick */
 	/* Scheduling (scheduler.c). */
 	volatile bool blocked;	  /* waits for an event (block, poll); cleared by vcpu_wake */
+	bool initialised;	  /* has a context (built, VCPUOP_initialise, setvcpucontext) */
 	bool started;		  /* may run at all (vcpu_start) */
 	bool on_queue;		  /* in its CPU's run queue */
 	struct vcpu *queue_next;  /* the next in that queue */
@@ -121,6 +125,7 @@ static inline struct vcpu *domain_vcpu(const struct domain *d, uint64_t vcpu_id)
 
 /* Domains by id: registered when built, looked up for interdomain operations. */
 void domain_register(struct domain *d);
+void domain_unregister(struct domain *d);
 struct domain *domain_by_id(uint16_t domain_id);
 /* DOMID_SELF or one's own id: oneself; another id: that domain for a privileged caller, else
  * NULL with *error -EPERM; a domain that does not exist: NULL, -ESRCH. */
@@ -135,6 +140,29 @@ bool domain_charge_pages(struct domain *d, uint64_t n);
 void domain_uncharge_pages(struct domain *d, uint64_t n);
 /* DOMID_SELF for the caller's own domain, or a domain by its id; NULL if none. */
 struct domain *domain_by_any_id(uint16_t id);
+
+/*
+ * Life and death of a domain. domain_create makes one with nothing in it but its shared_info
+ * page, event channels and grant table (paused: it runs once its vCPUs have contexts and it is
+ * unpaused). vcpu_create adds a vCPU (down until given a context). domain_pause stops every
+ * vCPU and returns once none runs anywhere. domain_kill takes everything away: ports closed,
+ * page tables unpinned and every frame relinquished; the domain stays, dying, until the last
+ * frame that something else still holds (a foreign mapping, a grant) is freed.
+ */
+struct domain *domain_create(uint16_t domain_id, const uint8_t handle[16], bool privileged,
+			     int *error);
+int vcpu_create(struct domain *d, unsigned int vcpu_id);
+void domain_pause(struct domain *d);
+void domain_unpause(struct domain *d);
+void domain_kill(struct domain *d);
+/* Give d a frame the hypervisor shares with it (shared_info, grant-table frames): d owns it,
+ * it is not in tot_pages, and it counts in shared_pages until freed. */
+struct page_info;
+void domain_assign_shared_frame(struct domain *d, struct page_info *pg);
+/* A frame of d was freed (page_type_free_hook): counted in tot_pages, or a shared one. */
+void domain_frame_gone(struct domain *d, bool counted);
+/* Every registered domain, in id order, from first_id on; NULL when there are no more. */
+struct domain *domain_next(uint16_t first_id);
 
 /* The vCPU running on this CPU, or NULL when the CPU runs only the hypervisor. */
 struct vcpu *current_vcpu(void);

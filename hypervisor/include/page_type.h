@@ -163,6 +163,14 @@ struct domain *page_get_owner(const struct page_info *pg);
 void page_assign(struct page_info *pg, struct domain *d);
 
 /*
+ * page_assign() for a frame the hypervisor shares with the domain (shared_info, grant-table
+ * frames): it belongs to the domain but is not part of its memory (tot_pages), as Xen's
+ * "xenheap" pages.
+ */
+#define PAGE_SPARE_UNCOUNTED 1ull /* in domain_spare */
+void page_assign_uncounted(struct page_info *pg, struct domain *d);
+
+/*
  * Drop the domain's own reference (decrease_reservation, domain teardown): true if it was
  * still there. The frame goes back (page_type_free_hook()) once its last reference is gone.
  */
@@ -249,10 +257,11 @@ void page_type_flush_hook(struct page_info *pg);
 
 /*
  * pg's last general reference is gone: owner, use and type are already cleared; owner is the
- * domain it belonged to (for its accounting), NULL for a stolen frame. Give the frame back
+ * domain it belonged to (for its accounting), NULL for a stolen frame; counted says whether
+ * it was in the domain's tot_pages (not so for page_assign_uncounted()). Give the frame back
  * (free_pages()), after making sure no CPU keeps a translation of it.
  */
-void page_type_free_hook(struct page_info *pg, struct domain *owner);
+void page_type_free_hook(struct page_info *pg, struct domain *owner, bool counted);
 
 /* An internal invariant broke (a reference dropped twice, ...): never guest input. */
 __attribute__((noreturn)) void page_type_panic(const char *why);

@@ -31,6 +31,9 @@ void vcpu_start(struct vcpu *v);
 void vcpu_wake(struct vcpu *v);
 /* Port of d became pending: wake the vCPUs polling it (or polling any port). */
 void vcpu_wake_pollers(struct domain *d, uint32_t port);
+/* v must not run (its domain is paused or dying, it went down): off its queue, and if it runs
+ * on another CPU, returns once it has been switched out there. */
+void vcpu_stop_running(struct vcpu *v);
 /* The current vCPU should give up the CPU on its way back to the guest. */
 void schedule_soon(void);
 /* On every return to a guest (interrupts off): switch vCPUs in *regs if one is due. */

@@ -73,8 +73,9 @@ void page_type_flush_hook(struct page_info *pg)
 
 static struct domain *last_free_owner;
 
-void page_type_free_hook(struct page_info *pg, struct domain *owner)
+void page_type_free_hook(struct page_info *pg, struct domain *owner, bool counted)
 {
+	(void)counted;
 	last_free_owner = owner;
 	assert_int_equal(pg->use, PAGE_USE_NONE);
 	assert_null(pg->owner);

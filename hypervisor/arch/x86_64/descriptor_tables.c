@@ -147,21 +147,15 @@ static void release_gdt(struct descriptor_tables *t, bool shown_here)
  * frames follows from it: every descriptor of a frame given is usable). At most the 7168
  * entries below the hypervisor's; each frame must be ours and become a descriptor page.
  */
-long do_set_gdt(uint64_t frame_list, uint64_t entries_arg, uint64_t unused3, uint64_t unused4,
-		uint64_t unused5)
+int set_gdt(struct vcpu *v, const unsigned long *frames, unsigned int entries)
 {
-	struct vcpu *v = current_vcpu();
 	struct descriptor_tables *t = &v->descriptor_tables;
-	unsigned int entries = (unsigned int)entries_arg; /* an unsigned int in the ABI */
-	unsigned long frames[GDT_GUEST_PAGES];
+	bool shown_here = v == current_vcpu();
 	unsigned int count, i;
 
-	(void)unused3, (void)unused4, (void)unused5;
 	if (entries > FIRST_RESERVED_GDT_ENTRY)
 		return -XEN_EINVAL;
 	count = (entries + DESCRIPTORS_PER_PAGE - 1) / DESCRIPTORS_PER_PAGE;
-	if (copy_from_guest_raw(frames, frame_list, count * sizeof(frames[0])))
-		return -XEN_EFAULT;
 	for (i = 0; i < count; i++)
 		if (!hold_descriptor_page(v->domain, frames[i]))
 			break;
@@ -170,13 +164,30 @@ long do_set_gdt(uint64_t frame_list, uint64_t entries_arg, uint64_t unused3, uin
 			release_descriptor_page(frames[i]);
 		return -XEN_EINVAL;
 	}
-	release_gdt(t, true);
+	release_gdt(t, shown_here);
 	for (i = 0; i < count; i++) {
 		t->gdt_frames[i] = frames[i];
-		area_show(i, frames[i]);
+		if (shown_here)
+			area_show(i, frames[i]);
 	}
 	t->gdt_entries = entries;
 	return 0;
+}
+
+long do_set_gdt(uint64_t frame_list, uint64_t entries_arg, uint64_t unused3, uint64_t unused4,
+		uint64_t unused5)
+{
+	unsigned int entries = (unsigned int)entries_arg; /* an unsigned int in the ABI */
+	unsigned long frames[GDT_GUEST_PAGES];
+
+	(void)unused3, (void)unused4, (void)unused5;
+	if (entries > FIRST_RESERVED_GDT_ENTRY)
+		return -XEN_EINVAL;
+	unsigned int count = (entries + DESCRIPTORS_PER_PAGE - 1) / DESCRIPTORS_PER_PAGE;
+
+	if (copy_from_guest_raw(frames, frame_list, count * sizeof(frames[0])))
+		return -XEN_EFAULT;
+	return set_gdt(current_vcpu(), frames, entries);
 }
 
 /*
@@ -248,10 +259,13 @@ int set_ldt(struct vcpu *v, uint64_t linear_address, unsigned int entries)
 		return -XEN_EINVAL;
 	if (base == t->ldt_base && entries == t->ldt_entries)
 		return 0;
-	release_ldt(t, true);
+	bool shown_here = v == current_vcpu(); /* else it is loaded when v next runs */
+
+	release_ldt(t, shown_here);
 	t->ldt_base = base;
 	t->ldt_entries = entries;
-	load_ldt(t);
+	if (shown_here)
+		load_ldt(t);
 	return 0;
 }
 

@@ -21,6 +21,35 @@ static bool use_xsave(void)
 	return read_cr4() & X86_CR4_OSXSAVE;
 }
 
+#define LEGACY_AREA_SIZE 512
+#define XSAVE_HEADER_OFFSET 512 /* its first word: XSTATE_BV, the parts the area holds */
+#define XSTATE_X87_SSE 3ull
+
+/* The initial state: a zero XSAVE header says every part is in its initial state; the legacy
+ * area gets FNINIT's control word and the default MXCSR for FXRSTOR. */
+static void reset(struct fpu_state *state)
+{
+	memset(state, 0, sizeof(*state));
+	*(uint16_t *)&state->area[0] = FCW_DEFAULT;
+	*(uint32_t *)&state->area[MXCSR_OFFSET] = MXCSR_DEFAULT;
+}
+
+#define MXCSR_MASK_OFFSET 28 /* in an FXSAVE image: the MXCSR bits this CPU has */
+
+/* The MXCSR bits the CPU accepts (a restore with any other set would fault), read when the
+ * first state is made: at boot, before any guest has FPU state to disturb. */
+static uint32_t mxcsr_mask;
+
+static void probe_mxcsr_mask(void)
+{
+	static uint8_t probe[LEGACY_AREA_SIZE] __attribute__((aligned(16)));
+
+	__asm__ volatile("clts; fxsave64 %0" : "=m"(probe) : : "memory");
+	mxcsr_mask = *(uint32_t *)&probe[MXCSR_MASK_OFFSET];
+	if (!mxcsr_mask)
+		mxcsr_mask = 0xffbf; /* the architectural default when the CPU reports none */
+}
+
 struct fpu_state *fpu_state_alloc(void)
 {
 	struct page_info *page = alloc_pages(0);
@@ -29,12 +58,26 @@ struct fpu_state *fpu_state_alloc(void)
 		return NULL;
 	struct fpu_state *state = page_to_virt(page);
 
-	/* A zero XSAVE header says every part is in its initial state; the legacy area gets
-	 * FNINIT's control word and the default MXCSR for FXRSTOR. */
-	memset(state, 0, sizeof(*state));
-	*(uint16_t *)&state->area[0] = FCW_DEFAULT;
-	*(uint32_t *)&state->area[MXCSR_OFFSET] = MXCSR_DEFAULT;
+	if (!mxcsr_mask)
+		probe_mxcsr_mask();
+	reset(state);
 	return state;
+}
+
+void fpu_state_load_legacy(struct fpu_state *state, const char *image)
+{
+	reset(state);
+	if (!image)
+		return;
+	memcpy(state->area, image, LEGACY_AREA_SIZE);
+	/* Reserved MXCSR bits would make the restore fault in the hypervisor: keep them 0. */
+	*(uint32_t *)&state->area[MXCSR_OFFSET] &= mxcsr_mask;
+	*(uint64_t *)&state->area[XSAVE_HEADER_OFFSET] = XSTATE_X87_SSE;
+}
+
+void fpu_state_store_legacy(const struct fpu_state *state, char *image)
+{
+	memcpy(image, state->area, LEGACY_AREA_SIZE);
 }
 
 void fpu_state_free(struct fpu_state *state)

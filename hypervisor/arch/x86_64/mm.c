@@ -38,13 +38,13 @@ void page_type_flush_hook(struct page_info *pg)
  * the guest, which was never counted - and goes back to the allocator. It is scrubbed when it
  * is next given to a domain (memory_op.c), not here.
  */
-void page_type_free_hook(struct page_info *pg, struct domain *owner)
+void page_type_free_hook(struct page_info *pg, struct domain *owner, bool counted)
 {
 	m2p_set(page_to_mfn(pg), M2P_INVALID);
-	if (owner && page_to_virt(pg) != (void *)owner->shared_info)
-		domain_uncharge_pages(owner, 1);
 	flush_tlb_local();
 	free_pages(pg, 0);
+	if (owner)
+		domain_frame_gone(owner, counted); /* last: it may end a dying domain */
 }
 
 void page_type_panic(const char *why)

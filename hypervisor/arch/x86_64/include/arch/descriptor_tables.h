@@ -44,7 +44,9 @@ void descriptor_tables_load(struct vcpu *v);
 /* v goes away: every frame it holds is given back and no window shows them any more. */
 void descriptor_tables_destroy(struct vcpu *v);
 
-/* MMUEXT_SET_LDT for the current vCPU: 0 or -XEN_EINVAL. */
+/* set_gdt for v (current or not yet running): 0 or -XEN_EINVAL. */
+int set_gdt(struct vcpu *v, const unsigned long *frames, unsigned int entries);
+/* MMUEXT_SET_LDT for v (current or not yet running): 0 or -XEN_EINVAL. */
 int set_ldt(struct vcpu *v, uint64_t linear_address, unsigned int entries);
 
 /* A page fault at address, in this CPU's LDT area: the guest's LDT page is mapped there if it
