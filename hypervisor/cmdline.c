@@ -147,6 +147,24 @@ static const char *apply_maxcpus(const char *value, bool negated)
 	return NULL;
 }
 
+/* Xen's dom0_max_vcpus=N (or a range min-max, of which we take max): dom0's vCPUs. Without
+ * it, dom0 has one per CPU, as in Xen. */
+static const char *apply_dom0_max_vcpus(const char *value, bool negated)
+{
+	const char *error = need_value(value, negated);
+	char *end;
+
+	if (error)
+		return error;
+	const char *dash = strchr(value, '-');
+	unsigned long n = strtoul(dash ? dash + 1 : value, &end, 10);
+
+	if (*end != '\0' || n == 0 || n > DOM0_MAX_VCPUS_LIMIT)
+		return "expected a number of vCPUs, 1 to 64";
+	boot_options.dom0_max_vcpus = (unsigned int)n;
+	return NULL;
+}
+
 static const char *apply_nosmp(const char *value, bool negated)
 {
 	bool nosmp;
@@ -185,6 +203,7 @@ static const struct option options[] = {
 	{"loglvl", "messages shown: none, error, warning, info, debug, all", apply_loglvl},
 	{"dom0_mem", "memory for dom0, e.g. 512M", apply_dom0_mem},
 	{"maxcpus", "use at most this many CPUs", apply_maxcpus},
+	{"dom0_max_vcpus", "vCPUs for dom0 (default: one per CPU)", apply_dom0_max_vcpus},
 	{"nosmp", "use only the boot CPU", apply_nosmp},
 	{"debug_fault", "(Parvus) fault on purpose after boot: ud, pf, gp, de, int3, stack",
 	 apply_debug_fault},

@@ -25,6 +25,8 @@
 #include <parvus/xen_elfnote.h>
 #include <public/xen.h>
 #include <event_channel.h>
+#include <cmdline.h>
+#include <percpu.h>
 #include <scheduler.h>
 #include <vcpu_time.h>
 
@@ -339,8 +341,16 @@ int dom0_build(const struct boot_info *info, uint64_t dom0_mem, struct dom0_imag
 	dom0_domain.max_vcpus = 1;
 	if (evtchn_domain_init(&dom0_domain))
 		panic("dom0: no memory for its event channels");
-	if (vcpu_schedule_init(&dom0_vcpu))
+	if (vcpu_schedule_init(&dom0_vcpu, this_cpu()->id))
 		panic("dom0: no memory for its vCPU");
+	/* Its other vCPUs, one per CPU unless dom0_max_vcpus= says otherwise, as in Xen; they
+	 * are down until the kernel gives them a context (VCPUOP_initialise). */
+	unsigned int nr_vcpus = boot_options.dom0_max_vcpus ? boot_options.dom0_max_vcpus
+							    : nr_cpus_online;
+
+	for (unsigned int i = 1; i < nr_vcpus; i++)
+		if (vcpu_create(&dom0_domain, i, i % nr_cpus_online))
+			panic("dom0: no memory for vCPU %u", i);
 	dom0_domain.weight = SCHEDULER_DEFAULT_WEIGHT;
 	vcpu_time_update(&dom0_vcpu);
 	wallclock_publish(dom0_domain.shared_info);

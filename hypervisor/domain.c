@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <percpu.h>
 #include <printk.h>
+#include <machine.h>
 #include <arch/guest.h>
 #include <public/sched.h>
 #include <public/xen.h>
@@ -95,6 +96,18 @@ struct domain *domain_for_caller(struct domain *caller, uint16_t domain_id, int 
 struct domain *domain_by_any_id(uint16_t id)
 {
 	return id == DOMID_SELF ? current_vcpu()->domain : domain_by_id(id);
+}
+
+void domain_stopped_on_cpu(struct domain *d, uint64_t how)
+{
+	unsigned int reason = d->shutdown_reason;
+
+	local_irq_enable();
+	printk(LOG_INFO "%s has %s (%s): powering off\n", d->name,
+	       how == GUEST_EXIT_CRASH ? "crashed" : "shut down", shutdown_reason_name(reason));
+	if (how == GUEST_EXIT_SHUTDOWN && reason != SHUTDOWN_crash)
+		machine_pass();
+	machine_fail();
 }
 
 struct vcpu *current_vcpu(void)

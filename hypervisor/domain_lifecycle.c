@@ -67,7 +67,7 @@ struct domain *domain_create(uint16_t domain_id, const uint8_t handle[16], bool 
 	return d;
 }
 
-int vcpu_create(struct domain *d, unsigned int vcpu_id)
+int vcpu_create(struct domain *d, unsigned int vcpu_id, unsigned int cpu)
 {
 	if (vcpu_id >= DOMAIN_MAX_VCPUS || d->vcpus[vcpu_id])
 		return -XEN_EINVAL;
@@ -83,7 +83,7 @@ int vcpu_create(struct domain *d, unsigned int vcpu_id)
 		v->vcpu_info = &d->shared_info->vcpu_info[vcpu_id];
 		v->vcpu_info->evtchn_upcall_mask = 1;
 	}
-	int rc = vcpu_schedule_init(v);
+	int rc = vcpu_schedule_init(v, cpu);
 
 	if (rc) {
 		heap_free(v);

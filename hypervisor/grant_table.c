@@ -20,6 +20,7 @@
  */
 #include <grant_table.h>
 #include <domain.h>
+#include <arch/tlb_flush.h>
 #include <heap.h>
 #include <hypercall.h>
 #include <m2p.h>
@@ -560,7 +561,8 @@ static long unmap_batch(struct domain *ld, unsigned int cmd, uint64_t list, unsi
 			break;
 		}
 	}
-	flush_tlb_local();
+	/* Every CPU that may have cached the mappings (the mapper's vCPUs may run elsewhere). */
+	flush_guest_tlbs();
 	for (unsigned int i = 0; i < done; i++)
 		unmap_complete(&batch[i]);
 	if (rc == 0 && count > n)

@@ -17,6 +17,7 @@
 #include <vcpu_time.h>
 #include <vcpu_timer.h>
 #include <arch/context_switch.h>
+#include <arch/guest.h>
 #include <arch/fpu.h>
 #include <arch/x86.h>
 #include <public/errno.h>
@@ -93,18 +94,20 @@ static void poll_timeout(void *data)
 		vcpu_wake(v);
 }
 
-int vcpu_schedule_init(struct vcpu *v)
+void scheduler_init(void)
 {
-	struct run_queue *q = queue_of_cpu(this_cpu()->id);
-
-	if (!q->slice_timer.fn) {
-		spin_lock_init(&q->lock);
-		timer_init(&q->slice_timer, slice_expired, q, this_cpu()->id);
+	for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++) {
+		spin_lock_init(&run_queues[cpu].lock);
+		timer_init(&run_queues[cpu].slice_timer, slice_expired, &run_queues[cpu], cpu);
 	}
+}
+
+int vcpu_schedule_init(struct vcpu *v, unsigned int cpu)
+{
 	v->fpu = fpu_state_alloc();
 	if (!v->fpu)
 		return -XEN_ENOMEM;
-	v->processor = this_cpu()->id;
+	v->processor = cpu;
 	v->poll_port = -1;
 	timer_init(&v->poll_timer, poll_timeout, v, v->processor);
 	vcpu_timers_init(v);
@@ -247,6 +250,42 @@ static struct vcpu *idle_until_runnable(struct run_queue *q)
 	}
 }
 
+/* After a switch to next on this CPU: a slice if others wait, else none. */
+static void arm_slice(struct run_queue *q, uint64_t now)
+{
+	spin_lock(&q->lock);
+	bool others_wait = q->head != NULL;
+
+	spin_unlock(&q->lock);
+	if (others_wait)
+		timer_set(&q->slice_timer, now + SCHEDULER_SLICE_NS);
+	else
+		timer_stop(&q->slice_timer);
+}
+
+void scheduler_idle_cpu(void)
+{
+	struct run_queue *q = queue_of_cpu(this_cpu()->id);
+
+	local_irq_disable();
+	for (;;) {
+		struct vcpu *next = idle_until_runnable(q);
+		uint64_t now = now_ns();
+
+		arch_vcpu_load(next);
+		set_current_vcpu(next);
+		resume(next, now);
+		arm_slice(q, now);
+		/* From here the CPU switches vCPUs on its returns to guests; guest_run comes back
+		 * only when a domain that must stop the machine (dom0) stops. */
+		uint64_t how = guest_run(&next->regs);
+
+		set_current_vcpu(NULL);
+		arch_load_idle_page_tables();
+		domain_stopped_on_cpu(next->domain, how);
+	}
+}
+
 void scheduler_return_to_guest(struct cpu_regs *regs)
 {
 	struct run_queue *q = queue_of_cpu(this_cpu()->id);
@@ -284,12 +323,5 @@ void scheduler_return_to_guest(struct cpu_regs *regs)
 	set_current_vcpu(next);
 	*regs = next->regs;
 	resume(next, now);
-	spin_lock(&q->lock);
-	bool others_wait = q->head != NULL;
-
-	spin_unlock(&q->lock);
-	if (others_wait)
-		timer_set(&q->slice_timer, now + SCHEDULER_SLICE_NS);
-	else
-		timer_stop(&q->slice_timer);
+	arm_slice(q, now);
 }

@@ -20,6 +20,7 @@
 #include <heap.h>
 #include <m2p.h>
 #include <dom0_build.h>
+#include <arch/tlb_flush.h>
 #include <scheduler.h>
 #include <vcpu_time.h>
 #include <domain.h>
@@ -163,6 +164,8 @@ static void interrupts_setup(void)
 		ioapic_add(acpi.ioapics[i].id, acpi.ioapics[i].address, acpi.ioapics[i].gsi_base);
 	irq_set_handler(VECTOR_TIMER, timer_interrupt);
 	irq_set_handler(VECTOR_WAKE, wake_interrupt);
+	tlb_flush_init();
+	scheduler_init();
 	irq_set_handler(VECTOR_SPURIOUS, spurious_interrupt);
 	irq_set_handler(VECTOR_IRQ_BASE + COM1_IRQ, serial_interrupt);
 
@@ -340,6 +343,7 @@ static void run_dom0(void)
 		dom0.domain->max_pages = boot_options.dom0_max_mem >> PAGE_SHIFT;
 	printk(LOG_INFO "dom0: starting at %#lx\n", dom0.start.rip);
 	local_irq_disable();
+	tlb_note_cr3(dom0.domain);
 	write_cr3(dom0.l4_mfn << PAGE_SHIFT);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 	wrmsr(MSR_FS_BASE, 0);
@@ -351,14 +355,8 @@ static void run_dom0(void)
 
 	set_current_vcpu(NULL);
 	write_cr3((uint64_t)boot_l4 - IMAGE_VIRT_OFFSET);
-	local_irq_enable();
-	unsigned int reason = dom0.domain->shutdown_reason;
-
-	printk(LOG_INFO "dom0 has %s (%s): powering off\n",
-	       how == GUEST_EXIT_CRASH ? "crashed" : "shut down", shutdown_reason_name(reason));
-	if (how == GUEST_EXIT_SHUTDOWN && reason != SHUTDOWN_crash)
-		machine_pass();
-	machine_fail();
+	tlb_note_cr3(NULL);
+	domain_stopped_on_cpu(dom0.domain, how);
 }
 
 void start_hypervisor(uint32_t magic, uint64_t info_phys)

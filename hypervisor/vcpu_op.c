@@ -5,7 +5,10 @@
  */
 #include <direct_map.h>
 #include <domain.h>
+#include <heap.h>
 #include <hypercall.h>
+#include <scheduler.h>
+#include <arch/vcpu_context.h>
 #include <page_alloc.h>
 #include <page_type.h>
 #include <percpu.h>
@@ -56,6 +59,32 @@ static long register_vcpu_info(struct vcpu *v, const struct vcpu_register_vcpu_i
 	return 0;
 }
 
+/*
+ * VCPUOP_initialise: a vCPU that has never had a context gets one (vcpu_context.c checks it).
+ * Xen reads the context first (-EFAULT), then refuses a vCPU that has one (-EEXIST). With
+ * VGCF_online in its flags the vCPU is up at once; otherwise VCPUOP_up starts it.
+ */
+static long initialise(struct vcpu *v, uint64_t arg)
+{
+	struct vcpu_guest_context *context = heap_alloc(sizeof(*context));
+	long rc;
+
+	if (!context)
+		return -XEN_ENOMEM;
+	if (copy_from_guest_raw(context, arg, sizeof(*context)))
+		rc = -XEN_EFAULT;
+	else if (v->initialised)
+		rc = -XEN_EEXIST;
+	else if (!v->vcpu_info)
+		rc = -XEN_EINVAL; /* a vCPU past the 32 in shared_info needs register_vcpu_info */
+	else
+		rc = vcpu_context_set(v, context);
+	if (rc == 0 && (context->flags & VGCF_online))
+		vcpu_start(v);
+	heap_free(context);
+	return rc;
+}
+
 /* A guest address for an area the hypervisor writes later: only its range is checked now. */
 static bool area_address_ok(uint64_t address, uint64_t size)
 {
@@ -72,17 +101,21 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpu_id, uint64_t arg, uint64_t unused4,
 		return -XEN_ENOENT;
 	switch (cmd) {
 	case VCPUOP_is_up:
-		return 1;
-	case VCPUOP_up: /* it is running already */
+		return v->started ? 1 : 0;
+	case VCPUOP_up:
+		if (!v->initialised)
+			return -XEN_EINVAL;
+		if (!v->started)
+			vcpu_start(v);
 		return 0;
-	case VCPUOP_initialise: {
-		uint64_t first_word;
-
-		/* Xen reads the context first: a bad pointer is -EFAULT, a running vCPU -EEXIST. */
-		if (copy_from_guest_raw(&first_word, arg, sizeof(first_word)))
-			return -XEN_EFAULT;
-		return -XEN_EEXIST;
-	}
+	case VCPUOP_down:
+		if (v->started) {
+			v->started = false;
+			vcpu_stop_running(v); /* ourselves: gone on the way back to the guest */
+		}
+		return 0;
+	case VCPUOP_initialise:
+		return initialise(v, arg);
 	case VCPUOP_get_runstate_info: {
 		struct vcpu_runstate_info info;
 

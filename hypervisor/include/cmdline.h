@@ -9,10 +9,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define DOM0_MAX_VCPUS_LIMIT 64 /* DOMAIN_MAX_VCPUS */
+
 struct boot_options {
 	uint64_t dom0_mem;	 /* bytes; 0 = not given */
 	uint64_t dom0_max_mem;	 /* dom0_mem=...,max:S in bytes; 0 = no limit */
 	unsigned int max_cpus;	 /* maxcpus=; 0 = all */
+	unsigned int dom0_max_vcpus; /* dom0_max_vcpus=; 0 = one per CPU */
 	bool smp;		 /* false with nosmp */
 	char debug_fault[16];	 /* debug_fault=KIND: fault on purpose at the end of boot */
 	bool debug_exit;	 /* debug_exit: power off (QEMU) when boot is done */

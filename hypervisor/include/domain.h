@@ -151,7 +151,7 @@ struct domain *domain_by_any_id(uint16_t id);
  */
 struct domain *domain_create(uint16_t domain_id, const uint8_t handle[16], bool privileged,
 			     int *error);
-int vcpu_create(struct domain *d, unsigned int vcpu_id);
+int vcpu_create(struct domain *d, unsigned int vcpu_id, unsigned int cpu);
 void domain_pause(struct domain *d);
 void domain_unpause(struct domain *d);
 void domain_kill(struct domain *d);
@@ -163,6 +163,10 @@ void domain_assign_shared_frame(struct domain *d, struct page_info *pg);
 void domain_frame_gone(struct domain *d, bool counted);
 /* Every registered domain, in id order, from first_id on; NULL when there are no more. */
 struct domain *domain_next(uint16_t first_id);
+
+/* A domain whose vCPU left the guest for good on this CPU (guest_run returned, how:
+ * GUEST_EXIT_*): for dom0, the machine powers off (a pass under QEMU unless it crashed). */
+__attribute__((noreturn)) void domain_stopped_on_cpu(struct domain *d, uint64_t how);
 
 /* The vCPU running on this CPU, or NULL when the CPU runs only the hypervisor. */
 struct vcpu *current_vcpu(void);

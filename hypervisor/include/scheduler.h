@@ -23,8 +23,12 @@ struct cpu_regs;
 struct domain;
 struct vcpu;
 
-/* Set up a new vCPU on this CPU: its timers and runstate; it is not yet runnable. */
-int vcpu_schedule_init(struct vcpu *v);
+/* The run queues; once, at boot. */
+void scheduler_init(void);
+/* Set up a new vCPU to run on CPU cpu: its timers and runstate; it is not yet runnable. */
+int vcpu_schedule_init(struct vcpu *v, unsigned int cpu);
+/* A CPU with no vCPU yet: run those placed on it as they become runnable. Never returns. */
+__attribute__((noreturn)) void scheduler_idle_cpu(void);
 /* Make v runnable on its CPU (it was never run, or was paused). */
 void vcpu_start(struct vcpu *v);
 /* Wake v if it is blocked (SCHEDOP_block or poll). Safe from interrupt context. */

@@ -11,6 +11,7 @@
 #include <arch/fpu.h>
 #include <arch/guest.h>
 #include <arch/layout.h>
+#include <arch/tlb_flush.h>
 #include <arch/x86.h>
 #include <page_alloc.h>
 
@@ -31,6 +32,7 @@ void arch_vcpu_save(struct vcpu *v)
 
 void arch_vcpu_load(struct vcpu *v)
 {
+	tlb_note_cr3(v->domain); /* before the load: a flush from now on includes us */
 	write_cr3((v->user_mode ? v->guest_table_user : v->guest_table) << PAGE_SHIFT);
 	descriptor_tables_load(v); /* its GDT and LDT in this CPU's window */
 	wrmsr(MSR_FS_BASE, v->fs_base);
@@ -43,4 +45,5 @@ void arch_vcpu_load(struct vcpu *v)
 void arch_load_idle_page_tables(void)
 {
 	write_cr3((uint64_t)boot_l4 - IMAGE_VIRT_OFFSET);
+	tlb_note_cr3(NULL);
 }

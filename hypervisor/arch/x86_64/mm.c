@@ -16,6 +16,7 @@
 #include <string.h>
 #include <arch/uaccess.h>
 #include <arch/guest.h>
+#include <arch/tlb_flush.h>
 #include <arch/x86.h>
 #include <public/errno.h>
 #include <public/xen.h>
@@ -29,19 +30,19 @@ extern uint64_t boot_l4[512];
 void page_type_flush_hook(struct page_info *pg)
 {
 	(void)pg;
-	flush_tlb_local();
+	flush_guest_tlbs();
 }
 
 /*
  * A frame's last reference went: it is no pfn of anybody's any more (its M2P entry says so, as
- * Xen's does), it leaves its domain's count - except shared_info, the hypervisor's page lent to
- * the guest, which was never counted - and goes back to the allocator. It is scrubbed when it
+ * Xen's does), no CPU keeps a translation of it, it leaves its domain's count (tot_pages, or
+ * the shared frames: domain_frame_gone) and goes back to the allocator. It is scrubbed when it
  * is next given to a domain (memory_op.c), not here.
  */
 void page_type_free_hook(struct page_info *pg, struct domain *owner, bool counted)
 {
 	m2p_set(page_to_mfn(pg), M2P_INVALID);
-	flush_tlb_local();
+	flush_guest_tlbs();
 	free_pages(pg, 0);
 	if (owner)
 		domain_frame_gone(owner, counted); /* last: it may end a dying domain */
@@ -178,14 +179,24 @@ static bool vcpu_mask_readable(uint64_t mask)
 	return copy_from_guest_raw(&bits, mask, sizeof(bits)) == 0;
 }
 
+/* update_va_mapping's flush: local, or (UVMF_ALL, or a vCPU mask) on every CPU that may run
+ * the domain: those running guests, a superset kept simple. */
 static void flush_as_asked(uint64_t flags, uint64_t va)
 {
+	bool everywhere = flags & ~UVMF_FLUSHTYPE_MASK;
+
 	switch (flags & UVMF_FLUSHTYPE_MASK) {
 	case UVMF_INVLPG:
-		invlpg(va);
+		if (everywhere)
+			flush_guest_tlbs();
+		else
+			invlpg(va);
 		break;
 	case UVMF_TLB_FLUSH:
-		flush_tlb_local();
+		if (everywhere)
+			flush_guest_tlbs();
+		else
+			flush_tlb_local();
 		break;
 	default:
 		break;
@@ -358,17 +369,16 @@ long do_mmuext_op(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t
 				rc = -XEN_EINVAL; /* Xen says -EINVAL here, not -EFAULT */
 				break;
 			}
-			if (op.cmd == MMUEXT_TLB_FLUSH_MULTI)
-				flush_tlb_local();
-			else if (is_canonical(op.arg1.linear_addr))
-				invlpg(op.arg1.linear_addr);
+			flush_guest_tlbs(); /* the vCPUs' CPUs: a superset, kept simple */
 			break;
 		case MMUEXT_TLB_FLUSH_LOCAL:
-		case MMUEXT_TLB_FLUSH_ALL:
 			flush_tlb_local();
 			break;
-		case MMUEXT_INVLPG_LOCAL:
+		case MMUEXT_TLB_FLUSH_ALL:
 		case MMUEXT_INVLPG_ALL:
+			flush_guest_tlbs();
+			break;
+		case MMUEXT_INVLPG_LOCAL:
 			/* A guest's address: a non-canonical one names no page (and invlpg of
 			 * one is not an instruction every CPU lets pass quietly). */
 			if (is_canonical(op.arg1.linear_addr))

@@ -9,6 +9,7 @@
 #include <arch/x86.h>
 #include <direct_map.h>
 #include <percpu.h>
+#include <scheduler.h>
 #include <printk.h>
 #include <smp.h>
 #include <string.h>
@@ -44,7 +45,7 @@ void start_secondary(void)
 	__atomic_add_fetch(&nr_cpus_online, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&cpu->online, true, __ATOMIC_RELEASE);
 	local_irq_enable();
-	cpu_idle_loop();
+	scheduler_idle_cpu(); /* runs the vCPUs placed on this CPU, when there are some */
 }
 
 static bool start_one(unsigned int id, uint32_t apic_id)

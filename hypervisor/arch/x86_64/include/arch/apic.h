@@ -12,6 +12,7 @@
 #define VECTOR_IRQ_BASE 0x20  /* ISA IRQ n arrives as vector 0x20 + n */
 #define VECTOR_TIMER 0xf0     /* local APIC timer */
 #define VECTOR_WAKE 0xf1      /* IPI: just wake the target CPU */
+#define VECTOR_FLUSH 0xf2     /* IPI: flush your TLB (tlb_flush.c) */
 #define VECTOR_SPURIOUS 0xff
 
 void pic_disable(void);
