@@ -15,6 +15,8 @@
 #include <public/errno.h>
 #include <hypercall.h>
 #include <spinlock.h>
+#include <scheduler.h>
+#include <event_channel.h>
 
 static const char *const shutdown_reasons[] = {
 	[SHUTDOWN_poweroff] = "poweroff", [SHUTDOWN_reboot] = "reboot",
@@ -120,23 +122,59 @@ void set_current_vcpu(struct vcpu *v)
 	this_cpu()->current = v;
 }
 
+/*
+ * A domain stopped (shut down or crashed). dom0 takes the machine with it (as in Xen); a
+ * domain run by the caller of guest_run (dom0 on its first CPU, the boot self-test) returns
+ * there when it is the one running here, outside any interrupt handler. Any other domain is
+ * only marked: dom0 learns of it through VIRQ_DOM_EXC, and each of its vCPUs is switched out
+ * on its CPU's next way back to a guest; a crash of the running vCPU leaves it at once.
+ */
+static void stopped(struct domain *d, uint64_t how, bool first_time)
+{
+	struct vcpu *v = current_vcpu();
+	bool running_here = v && v->domain == d && !in_interrupt_handler();
+
+	if (d->domain_id == 0 || d->exits_to_caller) {
+		if (running_here)
+			guest_exit(how);
+		if (d->domain_id == 0)
+			domain_stopped_on_cpu(d, how);
+		return;
+	}
+	if (first_time) {
+		struct domain *dom0 = domain_by_id(0);
+
+		if (dom0)
+			send_domain_virq(dom0, VIRQ_DOM_EXC);
+	}
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		if (d->vcpus[i])
+			scheduler_kick(d->vcpus[i]);
+	if (running_here && how == GUEST_EXIT_CRASH)
+		abandon_to_scheduler();
+}
+
 void domain_shutdown(struct domain *d, unsigned int reason)
 {
-	d->is_shutting_down = true;
-	d->shutdown_reason = reason;
+	bool first_time = !d->is_shutting_down;
+
+	if (first_time) { /* a later request does not change the reason, as in Xen */
+		d->is_shutting_down = true;
+		d->shutdown_reason = reason;
+	}
 	printk(LOG_INFO "d%u (%s): shut down: %s (reason %u)\n", d->domain_id, d->name,
 	       shutdown_reason_name(reason), reason);
-	if (current_vcpu() && current_vcpu()->domain == d)
-		guest_exit(GUEST_EXIT_SHUTDOWN);
+	stopped(d, GUEST_EXIT_SHUTDOWN, first_time);
 }
 
 void domain_crash(struct domain *d, const char *why)
 {
+	bool first_time = !d->is_shutting_down;
+
 	printk(LOG_ERR "d%u (%s): crashed: %s\n", d->domain_id, d->name, why);
 	d->is_shutting_down = true;
 	d->shutdown_reason = SHUTDOWN_crash;
-	if (current_vcpu() && current_vcpu()->domain == d)
-		guest_exit(GUEST_EXIT_CRASH);
+	stopped(d, GUEST_EXIT_CRASH, first_time);
 }
 
 bool domain_charge_pages(struct domain *d, uint64_t n)

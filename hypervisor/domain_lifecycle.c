@@ -32,6 +32,10 @@ void domain_assign_shared_frame(struct domain *d, struct page_info *pg)
 	__atomic_fetch_add(&d->shared_pages, 1, __ATOMIC_SEQ_CST);
 }
 
+/* The vcpu_info of vCPUs that have none of their own yet: hypervisor memory, never the
+ * guest's; its event mask stays set (nothing clears it: such a vCPU cannot run). */
+struct vcpu_info placeholder_vcpu_info = {.evtchn_upcall_mask = 1};
+
 struct domain *domain_create(uint16_t domain_id, const uint8_t handle[16], bool privileged,
 			     int *error)
 {
@@ -78,19 +82,18 @@ int vcpu_create(struct domain *d, unsigned int vcpu_id, unsigned int cpu)
 	v->domain = d;
 	v->vcpu_id = vcpu_id;
 	v->pinned_cpu = -1;
-	/* The first 32 have a vcpu_info in shared_info; others only by register_vcpu_info. */
-	if (vcpu_id < XEN_LEGACY_MAX_VCPUS) {
-		v->vcpu_info = &d->shared_info->vcpu_info[vcpu_id];
-		v->vcpu_info->evtchn_upcall_mask = 1;
-	}
+	/* The first 32 have a vcpu_info in shared_info; the others use a placeholder, where
+	 * events are masked for good, until register_vcpu_info gives them one (as in Xen). */
+	v->vcpu_info = vcpu_id < XEN_LEGACY_MAX_VCPUS ? &d->shared_info->vcpu_info[vcpu_id]
+						      : &placeholder_vcpu_info;
+	v->vcpu_info->evtchn_upcall_mask = 1;
 	int rc = vcpu_schedule_init(v, cpu);
 
 	if (rc) {
 		heap_free(v);
 		return rc;
 	}
-	if (v->vcpu_info)
-		vcpu_time_update(v);
+	vcpu_time_update(v);
 	d->vcpus[vcpu_id] = v;
 	if (d->max_vcpus <= vcpu_id)
 		d->max_vcpus = vcpu_id + 1;
@@ -117,15 +120,15 @@ void domain_unpause(struct domain *d)
 /* Everything a vCPU holds, given back; the vCPU itself is freed with the domain. */
 static void vcpu_release(struct vcpu *v)
 {
-	timer_stop(&v->singleshot_timer);
-	timer_stop(&v->periodic_timer);
-	timer_stop(&v->poll_timer);
+	timer_kill(&v->singleshot_timer);
+	timer_kill(&v->periodic_timer);
+	timer_kill(&v->poll_timer);
 	vcpu_context_release(v);
 	if (v->vcpu_info_page) {
 		put_page_and_type(v->vcpu_info_page);
 		v->vcpu_info_page = NULL;
 	}
-	v->vcpu_info = NULL;
+	v->vcpu_info = &placeholder_vcpu_info;
 	fpu_state_free(v->fpu);
 	v->fpu = NULL;
 }
@@ -167,6 +170,9 @@ void domain_kill(struct domain *d)
 	__atomic_fetch_add(&d->shared_pages, 1, __ATOMIC_SEQ_CST);
 	d->is_dying = true;
 	d->is_shutting_down = true;
+	for (unsigned int i = 0; i < DOMAIN_WATCHDOGS; i++)
+		if (d->watchdog_active[i])
+			timer_kill(&d->watchdogs[i]);
 	evtchn_domain_destroy(d);
 	grant_table_release_mappings(d);
 	for (unsigned int i = 0; i < d->max_vcpus; i++)

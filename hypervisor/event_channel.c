@@ -276,8 +276,9 @@ static void close_locked(struct domain *d, struct evtchn *chn, uint32_t port,
 	if (chn->state == EVTCHN_INTERDOMAIN && peer) {
 		struct evtchn *other = port_lookup(peer, chn->remote_port);
 
-		/* The other end waits again, for us to bind. */
-		if (other && other->state == EVTCHN_INTERDOMAIN) {
+		/* The other end waits again, for us to bind - if it is still our partner. */
+		if (other && other->state == EVTCHN_INTERDOMAIN &&
+		    other->remote_domid == d->domain_id && other->remote_port == port) {
 			other->state = EVTCHN_UNBOUND;
 			other->remote_domid = d->domain_id;
 		}
@@ -522,7 +523,7 @@ int evtchn_poll_state(struct domain *d, uint32_t port)
 }
 
 /* One operation: its argument read, done, and (for those with results) written back. */
-static long event_channel_command(uint64_t cmd, uint64_t arg)
+static long event_channel_command(uint32_t cmd, uint64_t arg)
 {
 	struct domain *d = current_vcpu()->domain;
 	union {
@@ -625,7 +626,7 @@ long do_event_channel_op(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t 
 			 uint64_t unused5)
 {
 	(void)unused3, (void)unused4, (void)unused5;
-	return event_channel_command(cmd, arg);
+	return event_channel_command((uint32_t)cmd, arg); /* an int in Xen */
 }
 
 /* The old form (hypercall 16): one struct evtchn_op, the command then its argument. Xen reads

@@ -8,6 +8,7 @@
  * there, to make that call again first when it continues.
  */
 #include <hypercall.h>
+#include <scheduler.h>
 #include <domain.h>
 #include <arch/uaccess.h>
 #include <public/errno.h>
@@ -48,6 +49,12 @@ long do_multicall(uint64_t list, uint64_t count, uint64_t unused3, uint64_t unus
 		if (copy_to_guest_raw(at + __builtin_offsetof(struct multicall_entry, result),
 				      &result, sizeof(result)))
 			return -XEN_EFAULT;
+		/* An entry that blocked (or yielded) ends this slice: the rest runs when the vCPU
+		 * runs again, as in Xen, so a later entry sees the time it slept. */
+		if (i + 1 < count && scheduler_switch_pending())
+			return hypercall_continue(__HYPERVISOR_multicall,
+						  at + sizeof(struct multicall_entry), count - i - 1,
+						  0, 0, 0);
 	}
 	return 0;
 }

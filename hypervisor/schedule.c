@@ -151,7 +151,7 @@ long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t unused4,
 	struct domain *d = v->domain;
 
 	(void)unused3, (void)unused4, (void)unused5;
-	switch (cmd) {
+	switch ((uint32_t)cmd) { /* an int in Xen: the upper bits do not count */
 	case SCHEDOP_yield:
 		schedule_soon();
 		return 0;

@@ -134,11 +134,15 @@ void vcpu_start(struct vcpu *v)
 	struct run_queue *q = queue_of_cpu(v->processor);
 	uint64_t flags = local_irq_save();
 
-	if (current_vcpu() == v) /* the first vCPU of a CPU, entered directly (guest_run) */
-		resume(v, now_ns());
 	spin_lock(&q->lock);
+	if (current_vcpu() == v) { /* the first vCPU of a CPU, entered directly (guest_run) */
+		v->is_running = true;
+		spin_unlock(&q->lock);
+		resume(v, now_ns());
+		spin_lock(&q->lock);
+	}
 	v->started = true;
-	if (vcpu_runnable(v) && cpus[v->processor]->current != v)
+	if (vcpu_runnable(v) && !v->is_running)
 		enqueue(q, v);
 	spin_unlock(&q->lock);
 	local_irq_restore(flags);
@@ -154,7 +158,7 @@ void vcpu_wake(struct vcpu *v)
 	uint64_t flags = local_irq_save();
 
 	spin_lock(&q->lock);
-	if (vcpu_runnable(v) && cpus[v->processor]->current != v) {
+	if (vcpu_runnable(v) && !v->is_running) {
 		enqueue(q, v);
 		q->switch_due = true; /* let it compete now rather than at the end of a slice */
 	}
@@ -209,6 +213,21 @@ void vcpu_stop_running(struct vcpu *v)
 		cpu_relax();
 }
 
+void scheduler_kick(struct vcpu *v)
+{
+	__atomic_store_n(&queue_of_cpu(v->processor)->switch_due, true, __ATOMIC_SEQ_CST);
+	if (v->processor != this_cpu()->id)
+		arch_timer_kick(v->processor);
+}
+
+bool scheduler_switch_pending(void)
+{
+	struct vcpu *v = current_vcpu();
+
+	return __atomic_load_n(&queue_of_cpu(this_cpu()->id)->switch_due, __ATOMIC_SEQ_CST) &&
+	       v && !vcpu_runnable(v);
+}
+
 void schedule_soon(void)
 {
 	struct run_queue *q = queue_of_cpu(this_cpu()->id);
@@ -243,6 +262,8 @@ static struct vcpu *idle_until_runnable(struct run_queue *q)
 		spin_lock(&q->lock);
 		struct vcpu *next = dequeue_next(q, NULL);
 
+		if (next)
+			next->is_running = true;
 		spin_unlock(&q->lock);
 		if (next)
 			return next;
@@ -261,6 +282,13 @@ static void arm_slice(struct run_queue *q, uint64_t now)
 		timer_set(&q->slice_timer, now + SCHEDULER_SLICE_NS);
 	else
 		timer_stop(&q->slice_timer);
+}
+
+void scheduler_after_abandon(struct cpu_regs *regs)
+{
+	__atomic_store_n(&queue_of_cpu(this_cpu()->id)->switch_due, true, __ATOMIC_SEQ_CST);
+	scheduler_return_to_guest(regs); /* the current vCPU cannot run: another, or idle */
+	deliver_events(regs);
 }
 
 void scheduler_idle_cpu(void)
@@ -298,10 +326,15 @@ void scheduler_return_to_guest(struct cpu_regs *regs)
 
 	account(prev, now);
 	spin_lock(&q->lock);
+	/* Who runs is decided and recorded (is_running) under the lock, so that a wake-up seen
+	 * from another CPU either finds prev still running (and it stays queued) or queues it. */
+	prev->is_running = false;
 	if (vcpu_runnable(prev))
 		enqueue(q, prev);
 	struct vcpu *next = dequeue_next(q, q->yielded ? prev : NULL);
 
+	if (next)
+		next->is_running = true;
 	q->yielded = false;
 	spin_unlock(&q->lock);
 	if (next == prev) {

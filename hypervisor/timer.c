@@ -84,6 +84,19 @@ void timer_stop(struct timer *timer)
 	local_irq_restore(flags);
 }
 
+void timer_kill(struct timer *timer)
+{
+	struct timer_queue *queue = queue_of(timer);
+
+	/* A callback under way on its CPU may set the timer again (a periodic one): stop it
+	 * until it is neither queued nor running. */
+	do {
+		timer_stop(timer);
+		while (__atomic_load_n(&queue->running, __ATOMIC_SEQ_CST) == timer)
+			cpu_relax();
+	} while (timer_pending(timer));
+}
+
 bool timer_pending(const struct timer *timer)
 {
 	return __atomic_load_n(&timer->queued, __ATOMIC_RELAXED);
@@ -100,9 +113,11 @@ void timer_softirq(void)
 
 		unlink(queue, timer);
 		queue->fired++;
+		__atomic_store_n(&queue->running, timer, __ATOMIC_SEQ_CST);
 		spin_unlock(&queue->lock);
 		timer->fn(timer->data);
 		spin_lock(&queue->lock);
+		__atomic_store_n(&queue->running, NULL, __ATOMIC_SEQ_CST);
 	}
 	arch_timer_program(queue->head ? queue->head->deadline : 0);
 	spin_unlock(&queue->lock);

@@ -38,10 +38,11 @@ static long register_vcpu_info(struct vcpu *v, const struct vcpu_register_vcpu_i
 {
 	struct domain *d = v->domain;
 
-	if (v->vcpu_info_page)
-		return -XEN_EINVAL;
 	if ((info->offset & 7) || info->offset > PAGE_SIZE - sizeof(struct vcpu_info))
 		return -XEN_ENXIO;
+	/* Once only, and only for oneself or a vCPU that is not running. */
+	if (v->vcpu_info_page || (v != current_vcpu() && v->started))
+		return -XEN_EINVAL;
 	if (!mfn_valid(info->mfn))
 		return -XEN_EINVAL;
 	struct page_info *page = mfn_to_page(info->mfn);
@@ -75,7 +76,7 @@ static long initialise(struct vcpu *v, uint64_t arg)
 		rc = -XEN_EFAULT;
 	else if (v->initialised)
 		rc = -XEN_EEXIST;
-	else if (!v->vcpu_info)
+	else if (v->vcpu_info == &placeholder_vcpu_info)
 		rc = -XEN_EINVAL; /* a vCPU past the 32 in shared_info needs register_vcpu_info */
 	else
 		rc = vcpu_context_set(v, context);
@@ -94,12 +95,14 @@ static bool area_address_ok(uint64_t address, uint64_t size)
 long do_vcpu_op(uint64_t cmd, uint64_t vcpu_id, uint64_t arg, uint64_t unused4,
 		uint64_t unused5)
 {
-	struct vcpu *v = domain_vcpu(current_vcpu()->domain, vcpu_id);
+	/* Xen's handler takes an int command and an unsigned int vCPU: the upper bits of the
+	 * registers do not count. */
+	struct vcpu *v = domain_vcpu(current_vcpu()->domain, (uint32_t)vcpu_id);
 
 	(void)unused4, (void)unused5;
 	if (!v)
 		return -XEN_ENOENT;
-	switch (cmd) {
+	switch ((uint32_t)cmd) {
 	case VCPUOP_is_up:
 		return v->started ? 1 : 0;
 	case VCPUOP_up:
@@ -167,6 +170,8 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpu_id, uint64_t arg, uint64_t unused4,
 	case VCPUOP_set_singleshot_timer: {
 		struct vcpu_set_singleshot_timer timer;
 
+		if (v != current_vcpu()) /* only one's own, as in Xen */
+			return -XEN_EINVAL;
 		if (copy_from_guest_raw(&timer, arg, sizeof(timer)))
 			return -XEN_EFAULT;
 		/* Xen 4.17 ignores the flags (VCPU_SSHOTTMR_future included); a time past or 0
@@ -175,6 +180,8 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpu_id, uint64_t arg, uint64_t unused4,
 		return 0;
 	}
 	case VCPUOP_stop_singleshot_timer:
+		if (v != current_vcpu())
+			return -XEN_EINVAL;
 		vcpu_singleshot_set(v, 0);
 		return 0;
 	case VCPUOP_send_nmi:
@@ -201,7 +208,8 @@ long do_set_timer_op(uint64_t timeout_ns, uint64_t unused2, uint64_t unused3, ui
 	uint64_t now = now_ns();
 
 	(void)unused2, (void)unused3, (void)unused4, (void)unused5;
-	if (timeout_ns && ((int64_t)timeout_ns < 0 || timeout_ns > now + SET_TIMER_OP_LIMIT_NS))
+	if (timeout_ns &&
+	    ((int64_t)timeout_ns < 0 || (int64_t)(timeout_ns - now) >= (int64_t)SET_TIMER_OP_LIMIT_NS))
 		timeout_ns = now + SET_TIMER_OP_FALLBACK_NS;
 	vcpu_singleshot_set(v, timeout_ns);
 	return 0;

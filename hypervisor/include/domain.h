@@ -32,6 +32,7 @@ struct domain {
 	bool is_privileged;
 	bool is_shutting_down;
 	bool is_dying;	       /* destroyed: waiting for the last reference to its frames */
+	bool exits_to_caller;  /* stopping returns from guest_run (the boot self-test's) */
 	unsigned int pause_count; /* paused by dom0 (domctl) while above zero */
 	uint64_t shared_pages;	  /* frames of page_assign_uncounted() it still owns */
 	unsigned int shutdown_reason; /* SHUTDOWN_* of sched_op, valid once shutting down */
@@ -80,6 +81,7 @@ struct vcpu {
 	int pinned_cpu; /* SCHEDOP_pin_override: the CPU it must stay on, or -1 */
 	bool fpu_task_switched; /* fpu_taskswitch: the guest's virtual CR0.TS */
 	uint64_t fs_base, gs_base_kernel, gs_base_user; /* set_segment_base */
+	uint16_t data_selectors[4]; /* ds, es, fs, gs while it does not run */
 	uint64_t event_callback, failsafe_callback, syscall_callback; /* set_callbacks */
 	uint64_t nmi_callback;
 	bool syscall_masks_events; /* CALLBACKF_mask_events on the syscall callback */
@@ -99,6 +101,7 @@ struct vcpu {
 	bool initialised;	  /* has a context (built, VCPUOP_initialise, setvcpucontext) */
 	bool started;		  /* may run at all (vcpu_start) */
 	bool on_queue;		  /* in its CPU's run queue */
+	bool is_running;	  /* chosen to run on its CPU (under the queue's lock) */
 	struct vcpu *queue_next;  /* the next in that queue */
 	uint64_t virtual_time;	  /* CPU time run, scaled by its domain's weight */
 	uint64_t slice_start;	  /* system time it last started running */
@@ -116,6 +119,9 @@ struct vcpu {
 void domain_shutdown(struct domain *d, unsigned int reason);
 void domain_crash(struct domain *d, const char *why);
 const char *shutdown_reason_name(unsigned int reason);
+
+/* Where vCPUs 32 and up have their vcpu_info until they register one (domain_lifecycle.c). */
+extern struct vcpu_info placeholder_vcpu_info;
 
 /* Vcpu vcpu_id of d, or NULL when it has none by that number. */
 static inline struct vcpu *domain_vcpu(const struct domain *d, uint64_t vcpu_id)

@@ -14,6 +14,7 @@
 #ifndef PARVUS_SCHEDULER_H
 #define PARVUS_SCHEDULER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define SCHEDULER_SLICE_NS 10000000ull /* 10 ms */
@@ -40,6 +41,13 @@ void vcpu_wake_pollers(struct domain *d, uint32_t port);
 void vcpu_stop_running(struct vcpu *v);
 /* The current vCPU should give up the CPU on its way back to the guest. */
 void schedule_soon(void);
+/* Will the current vCPU be switched out on its way back to the guest? */
+bool scheduler_switch_pending(void);
+/* From abandon_to_scheduler: the current vCPU is not runnable; fill *regs with the next. */
+void scheduler_after_abandon(struct cpu_regs *regs);
+/* Make v's CPU look at its choice again on its next way back to a guest (v stopped being
+ * runnable). Does not wait. */
+void scheduler_kick(struct vcpu *v);
 /* On every return to a guest (interrupts off): switch vCPUs in *regs if one is due. */
 void scheduler_return_to_guest(struct cpu_regs *regs);
 

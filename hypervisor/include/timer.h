@@ -23,6 +23,7 @@ struct timer_queue {
 	spinlock_t lock;
 	struct timer *head; /* earliest deadline first */
 	uint64_t fired;	    /* timers run on this CPU, for statistics */
+	struct timer *running; /* the one whose callback runs now, if any */
 };
 
 void timer_init(struct timer *timer, void (*fn)(void *data), void *data, unsigned int cpu);
@@ -31,6 +32,9 @@ void timer_set(struct timer *timer, uint64_t deadline_ns);
 /* Disarm; nothing happens if it is not pending. */
 void timer_stop(struct timer *timer);
 bool timer_pending(const struct timer *timer);
+/* timer_stop, and wait until its callback is not running on its CPU either (the timer's
+ * memory may then be freed). Not from the timer's own callback. */
+void timer_kill(struct timer *timer);
 
 /* Called on the local timer interrupt, and after a remote CPU changed this CPU's queue. */
 void timer_softirq(void);

@@ -17,8 +17,54 @@
 
 extern uint64_t boot_l4[512];
 
+/*
+ * Load a data segment register with a selector of the guest's; one the CPU refuses (#GP, #NP,
+ * an LDT page that cannot be mapped) is caught through the exception-fixup table and the null
+ * selector loaded instead. (Xen then enters the guest's failsafe callback; Parvus does not
+ * yet.)
+ */
+#define LOAD_SELECTOR(segment, value)                                                              \
+	__asm__ volatile("1:	movw %w0, %%" segment "\n\t"                                    \
+			 "	jmp 3f\n"                                                         \
+			 "2:	xorl %k0, %k0\n\t"                                               \
+			 "	movw %w0, %%" segment "\n"                                       \
+			 "3:\n\t"                                                                 \
+			 ".pushsection .ex_table, \"a\"\n\t"                                     \
+			 ".balign 8\n\t"                                                          \
+			 ".quad 1b, 2b\n\t"                                                       \
+			 ".popsection"                                                             \
+			 : "+r"(value)                                                             \
+			 :                                                                         \
+			 : "memory")
+
+static void load_data_selectors(const struct vcpu *v)
+{
+	uint64_t ds = v->data_selectors[0], es = v->data_selectors[1];
+	uint64_t fs = v->data_selectors[2], gs = v->data_selectors[3];
+
+	LOAD_SELECTOR("ds", ds);
+	LOAD_SELECTOR("es", es);
+	LOAD_SELECTOR("fs", fs); /* before the FS base, which a selector load replaces */
+	/* %gs's load replaces the active GS base, which is this CPU's own while we run: put it
+	 * back at once (interrupts are off). */
+	uint64_t hypervisor_gs_base = rdmsr(MSR_GS_BASE);
+
+	LOAD_SELECTOR("gs", gs);
+	wrmsr(MSR_GS_BASE, hypervisor_gs_base);
+}
+
 void arch_vcpu_save(struct vcpu *v)
 {
+	uint16_t selector;
+
+	__asm__ volatile("movw %%ds, %0" : "=r"(selector));
+	v->data_selectors[0] = selector;
+	__asm__ volatile("movw %%es, %0" : "=r"(selector));
+	v->data_selectors[1] = selector;
+	__asm__ volatile("movw %%fs, %0" : "=r"(selector));
+	v->data_selectors[2] = selector;
+	__asm__ volatile("movw %%gs, %0" : "=r"(selector));
+	v->data_selectors[3] = selector;
 	uint64_t gs = rdmsr(MSR_KERNEL_GS_BASE);
 
 	if (v->user_mode)
@@ -35,6 +81,7 @@ void arch_vcpu_load(struct vcpu *v)
 	tlb_note_cr3(v->domain); /* before the load: a flush from now on includes us */
 	write_cr3((v->user_mode ? v->guest_table_user : v->guest_table) << PAGE_SHIFT);
 	descriptor_tables_load(v); /* its GDT and LDT in this CPU's window */
+	load_data_selectors(v);	   /* from its tables, now shown */
 	wrmsr(MSR_FS_BASE, v->fs_base);
 	wrmsr(MSR_KERNEL_GS_BASE, v->user_mode ? v->gs_base_user : v->gs_base_kernel);
 	if (v->fpu)

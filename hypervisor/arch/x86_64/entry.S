@@ -189,6 +189,20 @@ guest_resume:
 	rep movsq
 	jmp	guest_return
 
+/*
+ * abandon_to_scheduler: the current vCPU's domain is gone (it crashed). Its frame at the top
+ * of the entry stack is left as it is; everything the hypervisor had on the stack below it is
+ * dropped, and the scheduler fills the frame with the next vCPU's registers, through which we
+ * return as from any entry.
+ */
+	.globl abandon_to_scheduler
+abandon_to_scheduler:
+	mov	%gs:8, %rsp
+	sub	$(CPU_REGS_WORDS * 8), %rsp
+	mov	%rsp, %rdi
+	call	scheduler_after_abandon
+	jmp	guest_return
+
 guest_exit:
 	mov	%gs:24, %rsp
 	mov	%rdi, %rax

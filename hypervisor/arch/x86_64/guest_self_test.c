@@ -247,7 +247,7 @@ static uint64_t run_program(const uint8_t *code, size_t length, struct domain *d
 void guest_self_test(void)
 {
 	unsigned long free_before = page_alloc_free_frames();
-	struct domain d = {.domain_id = 0x7ff0, .name = "self-test"};
+	struct domain d = {.domain_id = 0x7ff0, .name = "self-test", .exits_to_caller = true};
 	struct vcpu v = {0};
 
 	uint64_t how = run_program(program_hypercalls, sizeof(program_hypercalls), &d, &v, NULL);

@@ -281,6 +281,15 @@ __attribute__((noreturn)) static void guest_return_failed(struct cpu_regs *regs)
 
 static void handle_interrupt(struct cpu_regs *regs);
 
+/* How many interrupt handlers (vectors 32 and up) run on each CPU now: code they call (timer
+ * callbacks) must not leave their stack. */
+static unsigned int irq_depth[MAX_CPUS];
+
+bool in_interrupt_handler(void)
+{
+	return irq_depth[this_cpu_id()] != 0;
+}
+
 /* Every interrupt and exception; one that interrupted a guest returns to it through any
  * event upcall that became due. */
 void do_interrupt(struct cpu_regs *regs)
@@ -314,8 +323,13 @@ static void handle_interrupt(struct cpu_regs *regs)
 
 		if (cpus[0] && this_cpu())
 			this_cpu()->interrupts++;
-		if (handler)
+		if (handler) {
+			unsigned int cpu = this_cpu_id();
+
+			irq_depth[cpu]++;
 			handler((unsigned int)regs->vector);
+			irq_depth[cpu]--;
+		}
 		else
 			printk(LOG_WARNING "unexpected interrupt, vector %lu\n", regs->vector);
 		return;

@@ -96,6 +96,10 @@ int vcpu_context_set(struct vcpu *v, const struct vcpu_guest_context *c)
 	regs->cs = r->cs | 3;
 	regs->ss = r->ss | 3;
 	regs->rflags = (r->rflags & EFLAGS_GUEST_MASK) | EFLAGS_IF | 2;
+	const uint16_t selectors[4] = {r->ds, r->es, r->fs, r->gs};
+
+	for (unsigned int i = 0; i < 4; i++) /* the guest's privilege; null stays null */
+		v->data_selectors[i] = selectors[i] > 3 ? selectors[i] | 3 : 0;
 	v->iopl = (unsigned int)((r->rflags & EFLAGS_IOPL) >> 12);
 	v->user_mode = !(c->flags & VGCF_in_kernel);
 	if (v->user_mode && !user_l4) /* Xen enters user mode only with a user table */
@@ -154,6 +158,10 @@ void vcpu_context_get(const struct vcpu *v, struct vcpu_guest_context *c)
 	r->rflags = (regs->rflags & ~EFLAGS_IOPL) | ((uint64_t)v->iopl << 12);
 	r->rsp = regs->rsp;
 	r->ss = (uint16_t)regs->ss;
+	r->ds = v->data_selectors[0];
+	r->es = v->data_selectors[1];
+	r->fs = v->data_selectors[2];
+	r->gs = v->data_selectors[3];
 	for (unsigned int i = 0; i < 256; i++) {
 		c->trap_ctxt[i].vector = (uint8_t)i;
 		c->trap_ctxt[i].flags = v->traps[i].flags;

@@ -19,6 +19,13 @@ __attribute__((noreturn)) void guest_exit(uint64_t reason);
 /* From a handler on the entry stack: continue the current guest with these registers. */
 __attribute__((noreturn)) void guest_resume(const struct cpu_regs *frame);
 
+/* Is this CPU inside an interrupt handler (a timer callback, say)? */
+bool in_interrupt_handler(void);
+
+/* Leave the current vCPU for good (its domain died): reset this CPU's entry stack and return
+ * to whatever vCPU the scheduler runs next (entry.S). */
+__attribute__((noreturn)) void abandon_to_scheduler(void);
+
 /* Deliver an exception to the current guest's handler; false when it cannot be delivered. */
 bool bounce_exception(struct cpu_regs *regs, unsigned int vector, bool has_error_code);
 
