@@ -196,6 +196,11 @@ static const char *apply_debug_exit(const char *value, bool negated)
 	return parse_flag(value, negated, &boot_options.debug_exit);
 }
 
+static const char *apply_debug_nmi(const char *value, bool negated)
+{
+	return parse_flag(value, negated, &boot_options.debug_nmi);
+}
+
 static const struct option options[] = {
 	{"console", "where output goes: com1, com2, none (comma-separated)", apply_console},
 	{"com1", "COM1 baud rate", apply_com1},
@@ -209,6 +214,8 @@ static const struct option options[] = {
 	 apply_debug_fault},
 	{"debug_exit", "(Parvus) power off QEMU with a pass code when boot is done",
 	 apply_debug_exit},
+	{"debug_nmi", "(Parvus) at boot, NMIs that hit the hypervisor's guest entry (QEMU only)",
+	 apply_debug_nmi},
 };
 
 static int apply_word(const char *word, size_t length)

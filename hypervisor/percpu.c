@@ -83,8 +83,10 @@ struct cpu *cpu_create(unsigned int id, uint32_t apic_id)
 	cpu->id = id;
 	cpu->apic_id = apic_id;
 	spin_lock_init(&cpu->timers.lock);
-	for (int i = 0; i < IST_COUNT; i++)
-		ist_tops[i] = cpu->ist_stacks[i] + IST_STACK_SIZE;
+	for (int i = 0; i < IST_COUNT; i++) {
+		ist_tops[i] = cpu->ist_stacks[i] + IST_STACK_SIZE - IST_TOP_RESERVED;
+		*(struct cpu **)ist_tops[i] = cpu;
+	}
 	cpu->entry_stack_top = (uint64_t)cpu->entry_stack + CPU_STACK_SIZE;
 	cpu_tables_init(&cpu->tables, id, gdt, ist_tops, cpu->entry_stack_top);
 	cpus[id] = cpu;

@@ -19,6 +19,7 @@ struct boot_options {
 	bool smp;		 /* false with nosmp */
 	char debug_fault[16];	 /* debug_fault=KIND: fault on purpose at the end of boot */
 	bool debug_exit;	 /* debug_exit: power off (QEMU) when boot is done */
+	bool debug_nmi;		 /* debug_nmi: NMIs at the guest entry points (guest_self_test.c) */
 };
 
 extern struct boot_options boot_options;

@@ -14,6 +14,9 @@
 #define MAX_CPUS 64
 #define CPU_STACK_SIZE 16384
 #define IST_STACK_SIZE 8192
+/* The top 16 bytes of each IST stack hold its CPU's struct cpu pointer (and padding): the
+ * TSS points below them, and entry.S's IST entry compares the live GS base with it. */
+#define IST_TOP_RESERVED 16
 
 struct cpu {
 	struct cpu *self;	     /* %gs:0 */
@@ -29,6 +32,8 @@ struct cpu {
 	struct cpu_tables tables; /* GDT, TSS */
 	struct timer_queue timers;
 	uint64_t interrupts; /* interrupts taken, for the curious */
+	uint64_t nmis;	     /* NMIs taken that were not a stop request (traps.c) */
+	uint64_t nmi_rip;    /* where the last of them arrived */
 	struct vcpu *current; /* the guest vCPU this CPU runs, if any */
 };
 

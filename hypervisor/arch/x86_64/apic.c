@@ -96,6 +96,11 @@ void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
 	lapic_send(apic_id, vector);
 }
 
+void lapic_send_nmi(uint32_t apic_id)
+{
+	lapic_send(apic_id, ICR_NMI | ICR_LEVEL_ASSERT);
+}
+
 void lapic_send_nmi_all_but_self(void)
 {
 	lapic_write(APIC_ICR_HIGH, 0);

@@ -4,7 +4,8 @@
  * Segment descriptors in long mode matter only for their type and privilege level (base and
  * limit are ignored, except for the TSS). The IDT sends every vector to its stub in entry.S;
  * NMI, double fault and machine check switch to their own IST stacks, so that even a fault
- * with a broken stack pointer can still print what happened.
+ * with a broken stack pointer can still print what happened; entry.S enters them by a path of
+ * their own, which checks the GS base instead of trusting the saved CS.
  */
 #include <arch/cpu_tables.h>
 #include <arch/descriptor_tables.h>
@@ -145,6 +146,8 @@ void idt_init(void)
 	idt[2].ist = IST_NMI;
 	idt[8].ist = IST_DOUBLE_FAULT;
 	idt[18].ist = IST_MACHINE_CHECK;
+	for (int vector = 0; vector < 256; vector++) /* entry.S's stubs agree */
+		BUG_ON(!idt[vector].ist != !VECTOR_USES_IST(vector));
 }
 
 void irq_set_handler(unsigned int vector, irq_handler_t handler)

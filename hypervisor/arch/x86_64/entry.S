@@ -10,6 +10,9 @@
  * every return to ring 3 ends with one. Entries from a guest land on the CPU's entry stack
  * (TSS rsp0 for interrupts; SYSCALL switches by hand), never on the stack the hypervisor's own
  * code was using when it entered the guest (guest_run).
+ *
+ * NMI, #DF and #MC cannot be held off, so they may arrive in ring 0 while the GS base is still
+ * the guest's: they take ist_entry, which asks the GS base itself.
  */
 #include "arch/cpu_tables.h"
 
@@ -62,7 +65,9 @@ interrupt_common:
 	cld
 	testb	$3, 24(%rsp)			/* saved CS: from ring 3? */
 	jnz	1f
-	/* From ring 0, and at guest_iretq: the GS base is already the guest's. */
+	/* From ring 0, and at guest_iretq (the iretq faulted): the GS base is already the
+	 * guest's. Nothing else can interrupt a GS window: interrupts are off, and NMI and
+	 * #MC take ist_entry. */
 	push	%rax
 	lea	guest_iretq(%rip), %rax
 	cmp	%rax, 24(%rsp)			/* saved RIP */
@@ -81,7 +86,7 @@ interrupt_common:
 	jnz	guest_return
 	RESTORE_REGISTERS
 	add	$16, %rsp			/* vector and error code */
-	/* Back to guest_iretq itself (after an NMI, or an LDT page mapped): the guest's GS. */
+	/* Back to guest_iretq itself (an LDT page mapped): the guest's GS. */
 	push	%rax
 	lea	guest_iretq(%rip), %rax
 	cmp	%rax, 8(%rsp)			/* saved RIP */
@@ -89,6 +94,52 @@ interrupt_common:
 	jne	3f
 	swapgs
 3:	iretq
+
+/*
+ * NMI, #DF and #MC: the vectors with an IST stack (cpu_tables.c). They arrive even between a
+ * guest's SYSCALL and syscall_entry's swapgs, between guest_return's swapgs and its iretq, or
+ * before interrupt_common's swapgs for an exception from ring 3: the saved CS says ring 0 but
+ * the GS base is still the guest's, and a handler trusting it would take a guest's memory for
+ * its per-CPU area. So from ring 0 we ask the GS base itself. percpu.c put this CPU's struct
+ * cpu pointer at the top of each of its IST stacks, just above the frame: a GS base equal to
+ * it is ours; any other is the guest's (ours then waits in MSR_KERNEL_GS_BASE), and we swapgs,
+ * and again on the way out, so the interrupted code finds the GS base as it left it. A guest
+ * may choose any canonical GS base, even one in the hypervisor's half (another CPU's struct
+ * cpu, say), so only this exact comparison will do. From ring 3 it is any guest entry.
+ *
+ * Each entry uses its IST stack from the top: a second NMI while the first's frame is on the
+ * stack would overwrite it. The CPU holds further NMIs until the next iretq, and the NMI
+ * handler neither faults nor runs anything that returns with iretq (traps.c, handle_nmi), so
+ * a second NMI waits for the first one's own iretq below. An NMI from ring 3 goes back to the
+ * guest without scheduling or event delivery, for the same reason. #MC and #DF do not return
+ * (a #MC within a #MC shuts the CPU down).
+ */
+ist_entry:
+	testb	$3, 24(%rsp)			/* saved CS: from ring 3? */
+	jnz	interrupt_common
+	cld
+	SAVE_REGISTERS
+	mov	$0xc0000101, %ecx		/* MSR_GS_BASE */
+	rdmsr
+	shl	$32, %rdx
+	or	%rax, %rdx
+	xor	%ebx, %ebx			/* rbx, kept by the C code: did we swapgs? */
+	cmp	CPU_REGS_WORDS * 8(%rsp), %rdx	/* this CPU's struct cpu, above the frame */
+	je	1f
+	swapgs
+	inc	%ebx
+1:	mov	%rsp, %rdi
+	push	17 * 8(%rsp)
+	push	%rbp
+	mov	%rsp, %rbp
+	call	do_interrupt
+	add	$16, %rsp
+	test	%ebx, %ebx
+	jz	2f
+	swapgs					/* the guest's GS base again */
+2:	RESTORE_REGISTERS
+	add	$16, %rsp			/* vector and error code */
+	iretq
 
 	.altmacro
 	.macro stub vector
@@ -98,7 +149,11 @@ interrupt_stub_\vector:
 	push	$0
 	.endif
 	push	$\vector
+	.if VECTOR_USES_IST(\vector)
+	jmp	ist_entry
+	.else
 	jmp	interrupt_common
+	.endif
 	.endm
 
 	.set vector, 0

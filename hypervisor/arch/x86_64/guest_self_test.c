@@ -3,9 +3,12 @@
  * tiny ring-3 programs, each in an address space of its own (one code page, one stack page,
  * and the hypervisor's own L4 slots, which ring 3 cannot touch). They make hypercalls through
  * SYSCALL, hit a bad pointer, an unknown hypercall, an invalid opcode and a hypervisor
- * address; we check every answer and that every frame comes back afterwards.
+ * address; we check every answer and that every frame comes back afterwards. With debug_nmi,
+ * NMIs also land where the entry code has the guest's GS base (nmi_self_test).
  */
+#include <arch/apic.h>
 #include <arch/guest.h>
+#include <cmdline.h>
 #include <arch/x86.h>
 #include <direct_map.h>
 #include <domain.h>
@@ -23,6 +26,7 @@
 
 #define CODE_VIRT 0x400000ull
 #define STACK_VIRT 0x401000ull
+#define APIC_VIRT 0x402000ull /* the NMI programs only: the local APIC's registers */
 #define MESSAGE_OFFSET 0x100
 
 extern uint64_t boot_l4[512];
@@ -152,6 +156,39 @@ static const uint8_t program_fs_base[] = {
 	0x0f, 0x0b,
 };
 
+/*
+ * Programs 9 to 11 (debug_nmi): a guest the hypervisor lets reach the local APIC sends its CPU
+ * an NMI, then at once a jump (9), a SYSCALL (10) or a #UD (11). QEMU's TCG takes an
+ * interrupt only between translated blocks, and each of these ends one: the NMI arrives in
+ * ring 3 (9), or on the hypervisor's first instruction (10, 11), in ring 0 but before its
+ * swapgs, with the guest's GS base live. That base is a fake struct cpu in the guest's own
+ * stack page, whose self pointer points at itself: what a hostile guest would offer an entry
+ * that trusts the saved CS. Each program then powers off or crashes.
+ */
+static const uint8_t program_nmi_start[] = {
+	0x48, 0xc7, 0x04, 0x25, 0x00, 0x10, 0x40, 0x00, /* movq $0x401000, 0x401000: */
+	0x00, 0x10, 0x40, 0x00,				/*     a self pointer */
+	0xb8, 0x19, 0x00, 0x00, 0x00,			/* mov $25, %eax: set_segment_base */
+	0xbf, 0x02, 0x00, 0x00, 0x00,			/* mov $2, %edi: SEGBASE_GS_KERNEL */
+	0xbe, 0x00, 0x10, 0x40, 0x00,			/* mov $0x401000, %esi */
+	0x0f, 0x05,					/* syscall */
+	0x49, 0x89, 0xc4,				/* mov %rax, %r12 */
+	0x8b, 0x04, 0x25, 0x20, 0x20, 0x40, 0x00,	/* mov APIC_ID, %eax */
+	0x89, 0x04, 0x25, 0x10, 0x23, 0x40, 0x00,	/* mov %eax, ICR_HIGH: to this CPU */
+	0xc7, 0x04, 0x25, 0x00, 0x23, 0x40, 0x00,	/* movl $0x4400, ICR_LOW: */
+	0x00, 0x44, 0x00, 0x00,				/*     an NMI, sent */
+};
+static const uint8_t program_nmi_end[] = {
+	0xeb, 0x00,		      /* jmp .+2 (program 9 only) */
+	0x6a, 0x00,		      /* push $0: SHUTDOWN_poweroff */
+	0xb8, 0x1d, 0x00, 0x00, 0x00, /* mov $29, %eax: sched_op */
+	0xbf, 0x02, 0x00, 0x00, 0x00, /* mov $2, %edi: SCHEDOP_shutdown */
+	0x48, 0x89, 0xe6,	      /* mov %rsp, %rsi */
+	0x0f, 0x05,		      /* syscall */
+};
+static const uint8_t program_nmi_end_exception[] = {0x0f, 0x0b /* ud2 */};
+static bool map_local_apic; /* build_space gives ring 3 the local APIC: programs 9 to 11 */
+
 static volatile unsigned int ticks_in_guest;
 
 static void tick_during_guest(void *data)
@@ -190,6 +227,10 @@ static bool build_space(struct test_space *s, const uint8_t *code, size_t length
 	page(s, 2)[CODE_VIRT >> 21] = frame(s, 3) | PTE_PRESENT | PTE_RW | PTE_USER;
 	page(s, 3)[(CODE_VIRT >> 12) & 511] = frame(s, 4) | PTE_PRESENT | PTE_USER;
 	page(s, 3)[(STACK_VIRT >> 12) & 511] = frame(s, 5) | PTE_PRESENT | PTE_RW | PTE_USER | PTE_NX;
+	if (map_local_apic)
+		page(s, 3)[(APIC_VIRT >> 12) & 511] = (rdmsr(MSR_APIC_BASE) & PTE_ADDR_MASK) |
+						      PTE_PRESENT | PTE_RW | PTE_USER | PTE_PCD |
+						      PTE_PWT | PTE_NX;
 	memcpy(page(s, 4), code, length);
 	memcpy((uint8_t *)page(s, 4) + MESSAGE_OFFSET, program_message, sizeof(program_message));
 	memcpy((uint8_t *)page(s, 4) + 0x80, trap_handler, sizeof(trap_handler));
@@ -242,6 +283,65 @@ static uint64_t run_program(const uint8_t *code, size_t length, struct domain *d
 	local_irq_restore(flags);
 	free_space(&space);
 	return result;
+}
+
+extern const char syscall_entry[];
+extern const uint64_t interrupt_stubs[256];
+
+/* debug_nmi: an NMI the hypervisor sends itself, then programs 9 to 11. Each NMI must have
+ * found this CPU's own struct cpu (traps.c checks the GS base and stops the machine if not;
+ * here we see it counted, and where), and the guest must have kept its GS base. */
+static void nmi_self_test(struct domain *d, struct vcpu *v)
+{
+	struct cpu *cpu = this_cpu();
+	const struct {
+		const uint8_t *end;
+		size_t length;
+		uint64_t how, nmi_rip;
+	} programs[3] = {
+		{program_nmi_end, sizeof(program_nmi_end), GUEST_EXIT_SHUTDOWN,
+		 CODE_VIRT + sizeof(program_nmi_start) + 2},
+		{program_nmi_end + 2, sizeof(program_nmi_end) - 2, GUEST_EXIT_SHUTDOWN,
+		 (uint64_t)syscall_entry},
+		{program_nmi_end_exception, sizeof(program_nmi_end_exception), GUEST_EXIT_CRASH,
+		 interrupt_stubs[6]},
+	};
+	uint8_t code[sizeof(program_nmi_start) + sizeof(program_nmi_end)];
+	uint64_t nmis = cpu->nmis;
+
+	/* First one in the hypervisor itself, a guest's GS base waiting in MSR_KERNEL_GS_BASE:
+	 * the entry must not swapgs. */
+	wrmsr(MSR_KERNEL_GS_BASE, STACK_VIRT);
+	lapic_send_nmi(cpu->apic_id);
+	for (int i = 0; i < 1000000 && __atomic_load_n(&cpu->nmis, __ATOMIC_RELAXED) == nmis; i++)
+		cpu_relax_x86();
+	if (cpu->nmis != nmis + 1 || rdmsr(MSR_KERNEL_GS_BASE) != STACK_VIRT)
+		panic("debug_nmi: %lu NMIs in the hypervisor (want 1)", cpu->nmis - nmis);
+
+	map_local_apic = true;
+	memcpy(code, program_nmi_start, sizeof(program_nmi_start));
+	for (int i = 0; i < 3; i++) {
+		nmis = cpu->nmis;
+		memcpy(code + sizeof(program_nmi_start), programs[i].end, programs[i].length);
+		d->is_shutting_down = false;
+		memset(v->traps, 0, sizeof(v->traps));
+		uint64_t how = run_program(code, sizeof(program_nmi_start) + programs[i].length, d,
+					   v, NULL);
+		uint64_t guest_gs = rdmsr(MSR_KERNEL_GS_BASE);
+
+		if (how != programs[i].how || v->regs.r12 != 0 || cpu->nmis != nmis + 1 ||
+		    cpu->nmi_rip != programs[i].nmi_rip || guest_gs != STACK_VIRT)
+			panic("debug_nmi: program %d ended %lu, %lu NMIs, the last at %#lx (want "
+			      "%#lx), guest GS base %#lx",
+			      9 + i, how, cpu->nmis - nmis, cpu->nmi_rip, programs[i].nmi_rip,
+			      guest_gs);
+	}
+	map_local_apic = false;
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+	printk(LOG_INFO "debug_nmi: NMIs in the hypervisor, in ring 3, at syscall_entry and at "
+			"the #UD stub (in ring 0 with a guest's GS base) found CPU%u's own per-CPU "
+			"area; the guest kept its GS base\n",
+	       cpu->id);
 }
 
 void guest_self_test(void)
@@ -330,6 +430,9 @@ void guest_self_test(void)
 	    v.regs.vector != 14 || fault_address != 0x1234000)
 		panic("guest self-test: set_segment_base gave %ld and %ld, fault at %#lx",
 		      (int64_t)v.regs.r12, (int64_t)v.regs.r13, fault_address);
+
+	if (boot_options.debug_nmi)
+		nmi_self_test(&d, &v);
 
 	if (page_alloc_free_frames() != free_before)
 		panic("guest self-test: %lu frames not returned",

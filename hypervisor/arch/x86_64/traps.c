@@ -279,6 +279,35 @@ __attribute__((noreturn)) static void guest_return_failed(struct cpu_regs *regs)
 
 #define GUEST_SYSCALL_VECTOR 0x80
 
+/*
+ * An NMI. Parvus sends them only to stop the machine (machine.c); any other is counted and
+ * otherwise ignored (Xen would pass an unexplained one to dom0). It can interrupt anything,
+ * even the instructions around a swapgs, so entry.S (ist_entry) decided from the GS base
+ * itself whether to swapgs. That the GS base is now this CPU's is checked before anything
+ * trusts it, against the struct cpu that percpu.c left at the top of this CPU's NMI stack:
+ * a wrong one would be the guest's, a per-CPU pointer under a guest's control.
+ *
+ * Nothing here may fault or return with iretq: that would let a second NMI in while this
+ * one's frame is still on the NMI stack, and the second would write its frame over it.
+ */
+static void handle_nmi(struct cpu_regs *regs)
+{
+	struct cpu *cpu = *(struct cpu **)(regs + 1); /* the frame ends at the IST stack's top */
+
+	if (cpu_stop_requested()) /* another CPU is stopping the machine */
+		cpu_stop();
+	if (rdmsr(MSR_GS_BASE) != (uint64_t)cpu) {
+		uint64_t wrong = rdmsr(MSR_GS_BASE);
+
+		write_gs_base((uint64_t)cpu); /* printk needs ours */
+		printk(LOG_ERR "*** NMI at %#lx on CPU %u with GS base %#lx, not this CPU's %p\n",
+		       regs->rip, cpu->id, wrong, (void *)cpu);
+		machine_fail();
+	}
+	cpu->nmis++;
+	cpu->nmi_rip = regs->rip;
+}
+
 static void handle_interrupt(struct cpu_regs *regs);
 
 /* How many interrupt handlers (vectors 32 and up) run on each CPU now: code they call (timer
@@ -294,6 +323,12 @@ bool in_interrupt_handler(void)
  * event upcall that became due. */
 void do_interrupt(struct cpu_regs *regs)
 {
+	/* An NMI goes back exactly where it came from: no scheduling, no event delivery (they
+	 * would run on the NMI stack, and may fault). */
+	if (regs->vector == 2) {
+		handle_nmi(regs);
+		return;
+	}
 	handle_interrupt(regs);
 	if ((regs->cs & 3) == 3 && current_vcpu()) {
 		scheduler_return_to_guest(regs);
@@ -335,8 +370,6 @@ static void handle_interrupt(struct cpu_regs *regs)
 		return;
 	}
 
-	if (regs->vector == 2 && cpu_stop_requested()) /* another CPU is stopping the machine */
-		cpu_stop();
 	if ((regs->cs & 3) == 3 && current_vcpu()) {
 		guest_exception(regs);
 		return;

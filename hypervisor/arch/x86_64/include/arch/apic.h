@@ -24,6 +24,7 @@ void lapic_eoi(void);
 void lapic_send_init(uint32_t apic_id);
 void lapic_send_startup(uint32_t apic_id, uint8_t vector_page);
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
+void lapic_send_nmi(uint32_t apic_id);
 void lapic_send_nmi_all_but_self(void);
 /* The timer, one-shot: count down `ticks` (0 stops it). */
 void lapic_timer_oneshot(uint32_t ticks);

@@ -28,6 +28,8 @@
 #define IST_DOUBLE_FAULT 2
 #define IST_MACHINE_CHECK 3
 #define IST_COUNT 3
+/* The vectors that use them (NMI, #DF, #MC): entry.S gives exactly these its IST entry. */
+#define VECTOR_USES_IST(v) ((v) == 2 || (v) == 8 || (v) == 18)
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
