@@ -2,7 +2,9 @@
  * The guest ABI conformance test: compares what the compiler measured against Parvus's
  * public headers (parvus_side.c) with what it measured against Xen's (xen_side.c), item by
  * item, and prints every difference by name. The list of items is generated from Parvus's
- * headers by abi_gen.py, so nothing Parvus defines escapes the comparison.
+ * headers by abi_gen.py, so nothing Parvus defines escapes the comparison. Items Xen shows only
+ * to the toolstack (domctl, sysctl) are measured against Xen's headers compiled with
+ * __XEN_TOOLS__, in a second pair of arrays.
  * Exit status 0 when everything matches, 1 otherwise.
  */
 #include <stdio.h>
@@ -12,6 +14,21 @@
 
 extern const struct abi_item abi_parvus_items[], abi_xen_items[];
 extern const size_t abi_parvus_count, abi_xen_count;
+extern const struct abi_item abi_parvus_tools_items[], abi_xen_tools_items[];
+extern const size_t abi_parvus_tools_count, abi_xen_tools_count;
+
+/* One view of Xen's headers, and the same items measured against Parvus's. */
+struct abi_view {
+	const char *name;
+	const struct abi_item *parvus, *xen;
+	const size_t *parvus_count, *xen_count;
+};
+
+static const struct abi_view views[] = {
+	{"guest", abi_parvus_items, abi_xen_items, &abi_parvus_count, &abi_xen_count},
+	{"tools", abi_parvus_tools_items, abi_xen_tools_items, &abi_parvus_tools_count,
+	 &abi_xen_tools_count},
+};
 
 static const char *class_name(int type_class)
 {
@@ -119,32 +136,37 @@ int main(void)
 {
 	size_t constants = 0, types = 0, fields = 0, failed = 0;
 
-	if (abi_parvus_count != abi_xen_count) {
-		printf("FAIL the two sides list %zu and %zu items (rebuild both sides)\n",
-		       abi_parvus_count, abi_xen_count);
-		return 1;
-	}
-	for (size_t i = 0; i < abi_parvus_count; i++) {
-		const struct abi_item *p = &abi_parvus_items[i];
+	for (size_t v = 0; v < sizeof(views) / sizeof(views[0]); v++) {
+		const struct abi_view *view = &views[v];
 
-		if (compare(p, &abi_xen_items[i]) != 0)
-			failed++;
-		switch (p->kind) {
-		case ABI_KIND_CONSTANT:
-		case ABI_KIND_CALL:
-		case ABI_KIND_TEXT:
-			constants++;
-			break;
-		case ABI_KIND_TYPE:
-		case ABI_KIND_VARIABLE:
-			types++;
-			break;
-		case ABI_KIND_FIELD:
-		case ABI_KIND_FLEX_FIELD:
-			fields++;
-			break;
-		case ABI_KIND_MISSING:
-			break;
+		if (*view->parvus_count != *view->xen_count) {
+			printf("FAIL the two sides of the %s view list %zu and %zu items (rebuild "
+			       "both sides)\n",
+			       view->name, *view->parvus_count, *view->xen_count);
+			return 1;
+		}
+		for (size_t i = 0; i < *view->parvus_count; i++) {
+			const struct abi_item *p = &view->parvus[i];
+
+			if (compare(p, &view->xen[i]) != 0)
+				failed++;
+			switch (p->kind) {
+			case ABI_KIND_CONSTANT:
+			case ABI_KIND_CALL:
+			case ABI_KIND_TEXT:
+				constants++;
+				break;
+			case ABI_KIND_TYPE:
+			case ABI_KIND_VARIABLE:
+				types++;
+				break;
+			case ABI_KIND_FIELD:
+			case ABI_KIND_FLEX_FIELD:
+				fields++;
+				break;
+			case ABI_KIND_MISSING:
+				break;
+			}
 		}
 	}
 	printf("abi: %zu constants, %zu types (structs, unions, enums, typedefs), %zu fields "

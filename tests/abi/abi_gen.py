@@ -10,6 +10,13 @@ compile that same list against their own headers, so the compiler measures both.
 Parvus defines and Xen does not, names in the allow-list that no longer exist, and
 function-like macros nobody said how to check become failures reported by the test.
 
+Xen's headers have two views. A guest sees the plain one; the toolstack defines
+__XEN_TOOLS__ and sees more (domctl.h, sysctl.h, the uint64_aligned_t fields they use, the
+arch domain configuration), and also a slightly different struct cpu_user_regs. Each Parvus
+name is compared with the guest view when Xen's guest view has it, and with the tools view
+otherwise, so the guest ABI stays exactly the guest's. The two lists are abi_items.h and
+abi_tools_items.h, each measured by its own pair of translation units.
+
 Usage: abi_gen.py --cc gcc --parvus common/include --xen /usr/include --out DIR
                   --allow tests/abi/allowlist.txt --calls tests/abi/macro-calls.txt
 """
@@ -23,6 +30,11 @@ import tempfile
 
 STD_HEADERS = "#include <stdint.h>\n#include <stddef.h>\n#include <stdbool.h>\n"
 XEN_VERSION_FLAG = "-D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__"
+XEN_TOOLS_DEFINE = "#define __XEN_TOOLS__ 1\n"
+VIEWS = ("guest", "tools")
+ITEMS_FILE = {"guest": "abi_items.h", "tools": "abi_tools_items.h"}
+# Xen's headers that stop with #error unless __XEN_TOOLS__ (or __XEN__) is defined.
+TOOLS_ONLY_HEADERS = ("domctl.h", "sysctl.h")
 
 
 def die(message):
@@ -151,13 +163,15 @@ def flatten_members(dies, aggregate, prefix, out):
 
     Members of anonymous structs and unions, and of unnamed struct types used for a named
     member (or an array of them), belong to the enclosing type: no other check sees them.
-    kind is 'scalar', 'flex' (flexible array) or 'plain'.
+    kind is 'scalar', 'flex' (flexible array), 'bitfield' or 'plain'.
     """
     for member in aggregate.children:
         if member.tag != "DW_TAG_member":
             continue
         if "DW_AT_bit_size" in member.attrs:
-            die("bit-field %s%s is not supported by the ABI test" % (prefix, member.name()))
+            # offsetof and sizeof cannot measure one; only Xen's headers use them (hvm/save.h).
+            out.append((prefix + member.name(), "bitfield"))
+            continue
         member_type = dies.get(member.ref())
         under = resolve(dies, member_type)
         name = member.name()
@@ -267,6 +281,23 @@ def c_string(text):
 
 # ---------------------------------------------------------------- main
 
+class XenView:
+    """What one view of Xen's headers defines (see the module comment)."""
+
+    def __init__(self, macros, dies, top):
+        self.macros = macros
+        self.types, self.members, self.enums, self.variables = collect_names(dies, top)
+
+    def has_constant(self, name):
+        return (name in self.macros and not self.macros[name][0]) or name in self.enums
+
+    def has_function_macro(self, name):
+        return name in self.macros and self.macros[name][0]
+
+    def has_type(self, name):
+        return name in self.types or (name in self.macros and not self.macros[name][0])
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cc", default="gcc")
@@ -287,23 +318,31 @@ def main():
 
     parvus_includes = "".join("#include <public/%s>\n" % h for h in headers)
     # Some of Xen's headers only work after xen.h (xen-x86_64.h needs its guest handles).
-    xen_includes = "#include <xen/xen.h>\n" + "".join(
-        "#include <xen/%s>\n" % h for h in xen_headers)
+    # The guest view leaves out the headers that refuse to compile without __XEN_TOOLS__.
+    xen_includes = {
+        "guest": "#include <xen/xen.h>\n" + "".join(
+            "#include <xen/%s>\n" % h for h in xen_headers if h not in TOOLS_ONLY_HEADERS),
+        "tools": XEN_TOOLS_DEFINE + "#include <xen/xen.h>\n" + "".join(
+            "#include <xen/%s>\n" % h for h in xen_headers),
+    }
     base_flags = ["-std=gnu11"]
     parvus_flags = base_flags + ["-I" + args.parvus]
     xen_flags = base_flags + ["-I" + args.xen, XEN_VERSION_FLAG]
 
+    xen = {}
     with tempfile.TemporaryDirectory() as work:
         baseline_macros = read_macros(args.cc, base_flags, STD_HEADERS, work)
         parvus_macros = read_macros(args.cc, parvus_flags, STD_HEADERS + parvus_includes, work)
-        xen_macros = read_macros(args.cc, xen_flags, STD_HEADERS + xen_includes, work)
         base_dies, base_top = read_dies(args.cc, base_flags, STD_HEADERS, work)
         p_dies, p_top = read_dies(args.cc, parvus_flags, STD_HEADERS + parvus_includes, work)
-        x_dies, x_top = read_dies(args.cc, xen_flags, STD_HEADERS + xen_includes, work)
+        for view in VIEWS:
+            source = STD_HEADERS + xen_includes[view]
+            macros = read_macros(args.cc, xen_flags, source, work)
+            dies, top = read_dies(args.cc, xen_flags, source, work)
+            xen[view] = XenView(macros, dies, top)
 
     base_types, _, base_enums, base_vars = collect_names(base_dies, base_top)
     p_types, p_members, p_enums, p_vars = collect_names(p_dies, p_top)
-    x_types, x_members, x_enums, x_vars = collect_names(x_dies, x_top)
     for name in base_types:
         p_types.pop(name, None)
         p_members.pop(name, None)
@@ -323,31 +362,33 @@ def main():
     calls = read_calls(args.calls)
     called = {name for name, _ in calls}
 
-    lines = []
+    lines = {view: [] for view in VIEWS}
     counts = {"constants": 0, "types": 0, "fields": 0}
 
     def missing(label, why):
-        lines.append("ABI_MISSING(%s, %s)" % (c_string(label), c_string(why)))
+        lines["guest"].append("ABI_MISSING(%s, %s)" % (c_string(label), c_string(why)))
 
-    def xen_has_constant(name):
-        return (name in xen_macros and not xen_macros[name][0]) or name in x_enums
+    def view_of(has):
+        """The first view of Xen's headers for which has(view) holds, or None."""
+        return next((view for view in VIEWS if has(xen[view])), None)
 
     # Constants: object-like macros and enumerators.
     for name in sorted(set(p_macros) | set(p_enums)):
         function_like = name in p_macros and p_macros[name][0]
         if function_like:
             continue
+        view = view_of(lambda x: x.has_constant(name))
         if name in allow:
-            if xen_has_constant(name):
+            if view:
                 missing(name, "allow-listed, but Xen defines it too: check it instead")
             continue
-        if not xen_has_constant(name):
+        if not view:
             missing(name, "Parvus defines this constant, Xen's headers do not")
         elif name in p_macros and p_macros[name][1] == "":
-            lines.append("ABI_TEXT(%s)" % name)
+            lines[view].append("ABI_TEXT(%s)" % name)
             counts["constants"] += 1
         else:
-            lines.append("ABI_CONSTANT(%s)" % name)
+            lines[view].append("ABI_CONSTANT(%s)" % name)
             counts["constants"] += 1
 
     # Function-like macros: evaluated on the calls listed, or allow-listed.
@@ -357,29 +398,36 @@ def main():
         elif name not in allow and name not in called:
             missing(name, "function-like macro: add calls to macro-calls.txt or allow-list it")
     for name, call in calls:
+        view = view_of(lambda x: x.has_function_macro(name))
         if name not in p_macros or not p_macros[name][0]:
             missing(call, "macro-calls.txt names a function-like macro Parvus does not define")
-        elif name not in xen_macros or not xen_macros[name][0]:
+        elif not view:
             missing(call, "Xen's headers have no function-like macro %s" % name)
         else:
-            lines.append("ABI_CALL(%s, %s)" % (c_string(call), call))
+            lines[view].append("ABI_CALL(%s, %s)" % (c_string(call), call))
             counts["constants"] += 1
 
     # Types, and the fields of each.
+    xen_field_labels = set()
     for name in sorted(p_types):
+        view = view_of(lambda x: x.has_type(name))
         if name in allow:
-            if name in x_types:
+            if view and name in xen[view].types:
                 missing(name, "allow-listed, but Xen defines it too: check it instead")
             continue
-        if name not in x_types and not (name in xen_macros and not xen_macros[name][0]):
+        if not view:
             missing(name, "Parvus defines this type, Xen's headers do not")
             continue
-        lines.append("ABI_TYPE%s(%s)" % ("_SCALAR" if p_types[name] == "scalar" else "", name))
+        lines[view].append(
+            "ABI_TYPE%s(%s)" % ("_SCALAR" if p_types[name] == "scalar" else "", name))
         counts["types"] += 1
         parvus_fields = p_members.get(name, [])
-        xen_fields = dict(x_members.get(name, []))
+        xen_fields = dict(xen[view].members.get(name, []))
+        xen_field_labels |= {"%s.%s" % (name, path) for path in xen_fields}
         for path, kind in parvus_fields:
             label = "%s.%s" % (name, path)
+            if kind == "bitfield":
+                die("bit-field %s is not supported by the ABI test" % label)
             if label in allow:
                 if path in xen_fields:
                     missing(label, "allow-listed, but Xen has this field too: check it instead")
@@ -388,48 +436,54 @@ def main():
                 missing(label, "Parvus has this field, Xen's %s does not" % name)
                 continue
             macro = {"scalar": "ABI_FIELD_SCALAR", "flex": "ABI_FIELD_FLEX"}.get(kind, "ABI_FIELD")
-            lines.append("%s(%s, %s)" % (macro, name, path))
+            lines[view].append("%s(%s, %s)" % (macro, name, path))
             counts["fields"] += 1
         parvus_paths = {path for path, _ in parvus_fields}
-        for path in x_members.get(name, []):
-            label = "%s.%s" % (name, path[0])
-            if path[0] not in parvus_paths and label not in allow:
+        for path in xen_fields:
+            label = "%s.%s" % (name, path)
+            if path not in parvus_paths and label not in allow:
                 missing(label, "Xen's %s has this field, Parvus's does not" % name)
 
     # Objects declared in headers: compared by size.
     for name in sorted(p_vars):
         if name in allow:
             continue
-        if name not in x_vars:
+        view = view_of(lambda x: name in x.variables)
+        if not view:
             missing(name, "Parvus declares this object, Xen's headers do not")
         else:
-            lines.append("ABI_VARIABLE(%s)" % name)
+            lines[view].append("ABI_VARIABLE(%s)" % name)
             counts["types"] += 1
 
     # Allow-list entries must still name something.
     field_labels = {"%s.%s" % (t, p) for t, fields in p_members.items() for p, _ in fields}
-    field_labels |= {"%s.%s" % (t, p) for t in p_types for p, _ in x_members.get(t, [])}
+    field_labels |= xen_field_labels
     known = set(p_macros) | set(p_enums) | set(p_types) | p_vars | field_labels
     for name in sorted(allow):
         if name not in known:
             missing(name, "the allow-list names something Parvus no longer defines")
 
     os.makedirs(args.out, exist_ok=True)
-    write(os.path.join(args.out, "abi_items.h"),
-          "/* Generated by tests/abi/abi_gen.py from common/include/public: do not edit. */\n"
-          "/* %d constants, %d types, %d fields. */\n" % (
-              counts["constants"], counts["types"], counts["fields"]) +
-          "\n".join(lines) + "\n")
-    write(os.path.join(args.out, "parvus_side.c"), side_source(
-        "Parvus's own headers", STD_HEADERS + parvus_includes, "abi_parvus"))
-    write(os.path.join(args.out, "xen_side.c"), side_source(
-        "Xen's headers from libxen-dev", STD_HEADERS + xen_includes, "abi_xen"))
+    for view in VIEWS:
+        items = ITEMS_FILE[view]
+        write(os.path.join(args.out, items),
+              "/* Generated by tests/abi/abi_gen.py from common/include/public: do not edit. */\n"
+              "/* Compared with the %s view of Xen's headers; %d constants, %d types, %d fields in "
+              "all. */\n" % (view, counts["constants"], counts["types"], counts["fields"]) +
+              "\n".join(lines[view]) + "\n")
+        suffix = "" if view == "guest" else "_" + view
+        write(os.path.join(args.out, "parvus%s_side.c" % suffix), side_source(
+            "Parvus's own headers", STD_HEADERS + parvus_includes, "abi_parvus" + suffix, items))
+        write(os.path.join(args.out, "xen%s_side.c" % suffix), side_source(
+            "the %s view of Xen's headers from libxen-dev" % view,
+            STD_HEADERS + xen_includes[view], "abi_xen" + suffix, items))
 
 
-def side_source(what, includes, array):
+def side_source(what, includes, array, items):
     return ("/* Generated by tests/abi/abi_gen.py: the ABI items measured against %s. */\n"
             "%s\n#define ABI_ITEMS_ARRAY %s_items\n#define ABI_ITEMS_COUNT %s_count\n"
-            "#include \"abi_side.h\"\n" % (what, includes, array, array))
+            "#define ABI_ITEMS_FILE \"%s\"\n#include \"abi_side.h\"\n" % (
+                what, includes, array, array, items))
 
 
 def write(path, text):

@@ -1,7 +1,8 @@
 /*
- * Turns the generated list abi_items.h into an array of measurements, in whichever
- * translation unit includes it after its ABI headers: parvus_side.c (Parvus's headers) or
- * xen_side.c (Xen's). The includer names the array with ABI_ITEMS_ARRAY and ABI_ITEMS_COUNT.
+ * Turns a generated list of items (ABI_ITEMS_FILE: abi_items.h or abi_tools_items.h) into an
+ * array of measurements, in whichever translation unit includes it after its ABI headers:
+ * parvus_side.c (Parvus's headers) or xen_side.c (Xen's), and their _tools_ twins. The includer
+ * names the array with ABI_ITEMS_ARRAY and ABI_ITEMS_COUNT.
  * Everything here is a constant expression, so the compiler itself does the measuring.
  */
 #include <stddef.h>
@@ -92,6 +93,6 @@
 	{.kind = ABI_KIND_MISSING, .label = label_, .text = why, .type_class = ABI_CLASS_NONE},
 
 const struct abi_item ABI_ITEMS_ARRAY[] = {
-#include "abi_items.h"
+#include ABI_ITEMS_FILE
 };
 const size_t ABI_ITEMS_COUNT = sizeof(ABI_ITEMS_ARRAY) / sizeof(ABI_ITEMS_ARRAY[0]);

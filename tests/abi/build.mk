@@ -10,7 +10,10 @@ ABI_GEN_INPUTS := tests/abi/abi_gen.py tests/abi/allowlist.txt tests/abi/macro-c
 # The project's include paths would let hypervisor/include shadow system headers here.
 ABI_CFLAGS := $(filter-out -I%,$(HOST_CFLAGS)) -Itests/abi -I$(ABI_OUT)
 
-# One run writes abi_items.h, parvus_side.c and xen_side.c (each only if it changed).
+# One run writes the item lists and the sides that measure them (each only if it changed):
+# abi_items.h against Xen's guest view (parvus_side.c, xen_side.c), abi_tools_items.h against
+# the view Xen gives the toolstack with __XEN_TOOLS__ (parvus_tools_side.c, xen_tools_side.c).
+ABI_SIDES := parvus_side xen_side parvus_tools_side xen_tools_side
 $(ABI_OUT)/generated.stamp: $(ABI_GEN_INPUTS) $(ABI_PUBLIC_HEADERS) tests/abi/build.mk
 	@mkdir -p $(ABI_OUT)
 	python3 tests/abi/abi_gen.py --cc $(HOST_CC) --parvus common/include \
@@ -18,18 +21,19 @@ $(ABI_OUT)/generated.stamp: $(ABI_GEN_INPUTS) $(ABI_PUBLIC_HEADERS) tests/abi/bu
 		--calls tests/abi/macro-calls.txt --out $(ABI_OUT)
 	@touch $@
 
-$(ABI_OUT)/parvus_side.o: $(ABI_OUT)/generated.stamp tests/abi/abi_side.h tests/abi/abi_item.h
-	$(HOST_CC) $(ABI_CFLAGS) -Icommon/include -c -o $@ $(ABI_OUT)/parvus_side.c
+$(ABI_OUT)/parvus%.o: $(ABI_OUT)/generated.stamp tests/abi/abi_side.h tests/abi/abi_item.h
+	$(HOST_CC) $(ABI_CFLAGS) -Icommon/include -c -o $@ $(ABI_OUT)/parvus$*.c
 
-$(ABI_OUT)/xen_side.o: $(ABI_OUT)/generated.stamp tests/abi/abi_side.h tests/abi/abi_item.h
+# xen_tools_side.c defines __XEN_TOOLS__ itself, before Xen's headers.
+$(ABI_OUT)/xen%.o: $(ABI_OUT)/generated.stamp tests/abi/abi_side.h tests/abi/abi_item.h
 	$(HOST_CC) $(ABI_CFLAGS) -I$(ABI_XEN_INCLUDE) \
 		-D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__ \
-		-c -o $@ $(ABI_OUT)/xen_side.c
+		-c -o $@ $(ABI_OUT)/xen$*.c
 
-$(ABI_OUT)/abi_check: tests/abi/abi_check.c tests/abi/abi_item.h $(ABI_OUT)/parvus_side.o \
-		$(ABI_OUT)/xen_side.o
+$(ABI_OUT)/abi_check: tests/abi/abi_check.c tests/abi/abi_item.h \
+		$(patsubst %,$(ABI_OUT)/%.o,$(ABI_SIDES))
 	$(HOST_CC) $(ABI_CFLAGS) $(HOST_SAN) -o $@ tests/abi/abi_check.c \
-		$(ABI_OUT)/parvus_side.o $(ABI_OUT)/xen_side.o
+		$(patsubst %,$(ABI_OUT)/%.o,$(ABI_SIDES))
 
 TEST_TARGETS += $(ABI_OUT)/abi_check
 TEST_LISTS += tests/abi/tests.list

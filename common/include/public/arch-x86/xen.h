@@ -131,6 +131,48 @@ struct arch_shared_info {
 typedef struct arch_shared_info arch_shared_info_t;
 
 /*
+ * The x86 part of a new domain's configuration (XEN_DOMCTL_createdomain), also reported back
+ * by XEN_DOMCTL_getdomaininfo. emulation_flags says which pieces of a PC the hypervisor
+ * emulates for an HVM domain; a PV domain gets none, so it passes 0. Its layout is covered by
+ * XEN_DOMCTL_INTERFACE_VERSION. Xen shows it to the toolstack only.
+ */
+#define _XEN_X86_EMU_LAPIC 0
+#define XEN_X86_EMU_LAPIC (1U << _XEN_X86_EMU_LAPIC)
+#define _XEN_X86_EMU_HPET 1
+#define XEN_X86_EMU_HPET (1U << _XEN_X86_EMU_HPET)
+#define _XEN_X86_EMU_PM 2
+#define XEN_X86_EMU_PM (1U << _XEN_X86_EMU_PM)
+#define _XEN_X86_EMU_RTC 3
+#define XEN_X86_EMU_RTC (1U << _XEN_X86_EMU_RTC)
+#define _XEN_X86_EMU_IOAPIC 4
+#define XEN_X86_EMU_IOAPIC (1U << _XEN_X86_EMU_IOAPIC)
+#define _XEN_X86_EMU_PIC 5
+#define XEN_X86_EMU_PIC (1U << _XEN_X86_EMU_PIC)
+#define _XEN_X86_EMU_VGA 6
+#define XEN_X86_EMU_VGA (1U << _XEN_X86_EMU_VGA)
+#define _XEN_X86_EMU_IOMMU 7
+#define XEN_X86_EMU_IOMMU (1U << _XEN_X86_EMU_IOMMU)
+#define _XEN_X86_EMU_PIT 8
+#define XEN_X86_EMU_PIT (1U << _XEN_X86_EMU_PIT)
+#define _XEN_X86_EMU_USE_PIRQ 9
+#define XEN_X86_EMU_USE_PIRQ (1U << _XEN_X86_EMU_USE_PIRQ)
+#define _XEN_X86_EMU_VPCI 10
+#define XEN_X86_EMU_VPCI (1U << _XEN_X86_EMU_VPCI)
+#define XEN_X86_EMU_ALL                                                               \
+	(XEN_X86_EMU_LAPIC | XEN_X86_EMU_HPET | XEN_X86_EMU_PM | XEN_X86_EMU_RTC |    \
+	 XEN_X86_EMU_IOAPIC | XEN_X86_EMU_PIC | XEN_X86_EMU_VGA | XEN_X86_EMU_IOMMU | \
+	 XEN_X86_EMU_PIT | XEN_X86_EMU_USE_PIRQ | XEN_X86_EMU_VPCI)
+
+/* misc_flags: MSRs the hypervisor does not handle read as 0 and ignore writes, no #GP. */
+#define XEN_X86_MSR_RELAXED (1U << 0)
+#define XEN_X86_MISC_FLAGS_MAX XEN_X86_MSR_RELAXED /* the highest flag defined */
+
+struct xen_arch_domainconfig {
+	uint32_t emulation_flags; /* XEN_X86_EMU_* */
+	uint32_t misc_flags;	  /* XEN_X86_MSR_RELAXED */
+};
+
+/*
  * Forced emulation: a PV kernel runs in ring 3, so a plain CPUID is not intercepted.
  * Prefixing it with ud2 and the bytes "xen" makes the hypervisor emulate it instead.
  */
