@@ -106,6 +106,32 @@ size_t console_ring_used(void)
 	return output_written < CONSOLE_RING_SIZE ? (size_t)output_written : CONSOLE_RING_SIZE;
 }
 
+static uint64_t output_cleared; /* bytes before this were cleared by dom0 (readconsole) */
+
+size_t console_ring_read_at(uint64_t *position, char *buffer, size_t size, bool from_oldest)
+{
+	uint64_t written = __atomic_load_n(&output_written, __ATOMIC_ACQUIRE);
+	uint64_t oldest = written > CONSOLE_RING_SIZE ? written - CONSOLE_RING_SIZE : 0;
+
+	if (oldest < output_cleared)
+		oldest = output_cleared;
+	uint64_t start = from_oldest || *position < oldest ? oldest : *position;
+
+	if (start > written)
+		start = written;
+	size_t count = written - start < size ? (size_t)(written - start) : size;
+
+	for (size_t i = 0; i < count; i++)
+		buffer[i] = output_ring[(start + i) % CONSOLE_RING_SIZE];
+	*position = start + count;
+	return count;
+}
+
+void console_ring_clear(void)
+{
+	output_cleared = __atomic_load_n(&output_written, __ATOMIC_ACQUIRE);
+}
+
 size_t console_ring_read(char *buffer, size_t size)
 {
 	uint64_t available = output_written < CONSOLE_RING_SIZE ? output_written : CONSOLE_RING_SIZE;

@@ -55,7 +55,8 @@ struct domain *domain_create(uint16_t domain_id, const uint8_t handle[16], bool 
 	if (handle)
 		memcpy(d->handle, handle, sizeof(d->handle));
 	d->weight = SCHEDULER_DEFAULT_WEIGHT;
-	d->pause_count = 1; /* it runs when the toolstack unpauses it */
+	d->pause_count = 1; /* it runs when the toolstack unpauses it, as in Xen */
+	d->controller_pause_count = 1;
 	memset(page_to_virt(shared), 0, PAGE_SIZE);
 	domain_assign_shared_frame(d, shared);
 	if (get_page_and_type(shared, d, PGT_WRITABLE))

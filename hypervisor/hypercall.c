@@ -34,6 +34,8 @@ static const hypercall_handler_t hypercall_table[64] = {
 	[__HYPERVISOR_sched_op] = do_sched_op,
 	[__HYPERVISOR_event_channel_op_compat] = do_event_channel_op_compat,
 	[__HYPERVISOR_event_channel_op] = do_event_channel_op,
+	[__HYPERVISOR_sysctl] = do_sysctl,
+	[__HYPERVISOR_domctl] = do_domctl,
 	[__HYPERVISOR_grant_table_op] = do_grant_table_op,
 };
 

@@ -49,20 +49,21 @@ struct e820_entry {
 	uint32_t type;
 } __attribute__((packed));
 
-/* The domain a query names: itself by DOMID_SELF or its own id; no other exists yet. */
+/* The domain a query names: itself by DOMID_SELF or its own id, or for a privileged caller
+ * any domain (-ESRCH if there is none by that id, -EPERM for an unprivileged caller). */
 static struct domain *query_target(uint64_t arg, long *error)
 {
-	struct domain *self = current_vcpu()->domain;
 	domid_t id;
+	int lookup_error;
 
 	if (copy_from_guest_raw(&id, arg, sizeof(id))) {
 		*error = -XEN_EFAULT;
 		return NULL;
 	}
-	if (id == DOMID_SELF || id == self->domain_id)
-		return self;
-	*error = -XEN_ESRCH;
-	return NULL;
+	struct domain *d = domain_for_caller(current_vcpu()->domain, id, &lookup_error);
+
+	*error = lookup_error;
+	return d;
 }
 
 static uint64_t highest_ram_frame(void)
@@ -143,12 +144,13 @@ static bool write_slot(uint64_t list, uint64_t index, xen_pfn_t value)
 	return copy_to_guest_raw(list + index * sizeof(value), &value, sizeof(value)) == 0;
 }
 
-/* The domain a reservation or exchange names: itself; no other exists yet. */
+/* The domain a reservation or exchange names: itself, or for a privileged caller another
+ * (a builder populating a new domain); NULL if neither. */
 static struct domain *memop_target(domid_t id)
 {
-	struct domain *self = current_vcpu()->domain;
+	int lookup_error;
 
-	return id == DOMID_SELF || id == self->domain_id ? self : NULL;
+	return domain_for_caller(current_vcpu()->domain, id, &lookup_error);
 }
 
 /*

@@ -33,7 +33,9 @@ struct domain {
 	bool is_shutting_down;
 	bool is_dying;	       /* destroyed: waiting for the last reference to its frames */
 	bool exits_to_caller;  /* stopping returns from guest_run (the boot self-test's) */
-	unsigned int pause_count; /* paused by dom0 (domctl) while above zero */
+	unsigned int pause_count; /* runs only while zero (domain_pause, controller pauses) */
+	unsigned int controller_pause_count; /* of those, dom0's (pausedomain); 1 when created */
+	unsigned int max_vcpus_allowed;	     /* createdomain's max_vcpus */
 	uint64_t shared_pages;	  /* frames of page_assign_uncounted() it still owns */
 	unsigned int shutdown_reason; /* SHUTDOWN_* of sched_op, valid once shutting down */
 	char name[16];
@@ -167,6 +169,9 @@ struct page_info;
 void domain_assign_shared_frame(struct domain *d, struct page_info *pg);
 /* A frame of d was freed (page_type_free_hook): counted in tot_pages, or a shared one. */
 void domain_frame_gone(struct domain *d, bool counted);
+/* What XEN_DOMCTL_getdomaininfo reports of d (domctl.c). */
+struct xen_domctl_getdomaininfo;
+void domain_info(const struct domain *d, struct xen_domctl_getdomaininfo *info);
 /* Every registered domain, in id order, from first_id on; NULL when there are no more. */
 struct domain *domain_next(uint16_t first_id);
 

@@ -102,8 +102,10 @@ bool page_type_has_io_resources(const struct domain *d)
 bool page_type_foreign_map_permitted(const struct domain *d, const struct domain *owner,
 				     unsigned long mfn, bool writable)
 {
-	(void)d, (void)owner, (void)mfn, (void)writable;
-	return false; /* grant and privileged foreign mappings: issue 5 */
+	(void)mfn, (void)writable;
+	/* A privileged domain (dom0, the builder of the others) may map any domain's frames,
+	 * as in Xen; grant mappings take their own path (grant_mapping.c). */
+	return d->is_privileged && !owner->is_dying;
 }
 
 /*
@@ -275,8 +277,13 @@ long do_mmu_update(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_
 	(void)unused5;
 	unsigned int done = batch_start(&count, done_pointer);
 
-	if ((uint16_t)foreign_domain != DOMID_SELF && (uint16_t)foreign_domain != d->domain_id)
-		return -XEN_ESRCH; /* mapping another domain's frames: issue 5 */
+	/* The frames' owner for MMU_MACHPHYS_UPDATE (a builder sets a new domain's M2P): oneself,
+	 * or for a privileged caller another domain. */
+	int lookup_error;
+	struct domain *owner = domain_for_caller(d, (uint16_t)foreign_domain, &lookup_error);
+
+	if (!owner)
+		return lookup_error;
 	for (i = 0; i < count; i++) {
 		struct mmu_update request;
 
@@ -309,7 +316,7 @@ long do_mmu_update(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_
 					      request.val);
 			break;
 		case MMU_MACHPHYS_UPDATE:
-			if (!mfn_valid(mfn) || !get_page(mfn_to_page(mfn), d)) {
+			if (!mfn_valid(mfn) || !get_page(mfn_to_page(mfn), owner)) {
 				rc = -XEN_EINVAL;
 				break;
 			}

@@ -1,0 +1,302 @@
+/*
+ * domctl (hypercall 36): the privileged domain builds and manages the others. Every operation
+ * checks the interface version (-EACCES) and the caller's privilege (-EPERM) before anything
+ * else, then finds the target domain (-ESRCH). Layouts and numbers are Xen 4.17's
+ * (public/domctl.h); the errno of each case is what Xen 4.17 answers (tests/guests/domctl).
+ */
+#include <domain.h>
+#include <heap.h>
+#include <hypercall.h>
+#include <page_alloc.h>
+#include <page_type.h>
+#include <percpu.h>
+#include <runstate.h>
+#include <scheduler.h>
+#include <string.h>
+#include <arch/uaccess.h>
+#include <arch/vcpu_context.h>
+#include <public/domctl.h>
+#include <public/errno.h>
+#include <public/vcpu.h>
+#include <public/xen.h>
+
+#define CREATEDOMAIN_PV_FLAGS (XEN_DOMCTL_CDF_s3_integrity | XEN_DOMCTL_CDF_oos_off | \
+			       XEN_DOMCTL_CDF_xs_domain)
+#define MAX_PAGES_LIMIT 0xffffffffull /* Xen keeps max_pages in an unsigned int */
+#define PAGEFRAMEINFO_MAX 1024	       /* frames asked about in one call */
+
+static bool domid_free(domid_t id)
+{
+	return id != 0 && id < DOMID_FIRST_RESERVED && !domain_by_id(id);
+}
+
+/* The id for a new domain: the one asked for, or (0 or a reserved one) the next free. */
+static long choose_domid(domid_t asked)
+{
+	static domid_t rover;
+
+	if (asked > 0 && asked < DOMID_FIRST_RESERVED)
+		return domid_free(asked) ? asked : -XEN_EEXIST;
+	for (domid_t id = rover + 1;; id++) {
+		if (id >= DOMID_FIRST_RESERVED)
+			id = 1;
+		if (domid_free(id)) {
+			rover = id;
+			return id;
+		}
+		if (id == rover)
+			return -XEN_ENOMEM;
+	}
+}
+
+static long createdomain(struct xen_domctl *op)
+{
+	const struct xen_domctl_createdomain *config = &op->u.createdomain;
+
+	if ((config->flags & ~CREATEDOMAIN_PV_FLAGS) || config->iommu_opts ||
+	    config->max_vcpus < 1 || config->max_vcpus > DOMAIN_MAX_VCPUS ||
+	    config->max_grant_frames < -1 || config->max_maptrack_frames < -1 ||
+	    config->vmtrace_size || config->cpupool_id || config->arch.emulation_flags ||
+	    (XEN_DOMCTL_GRANT_version(config->grant_opts) > 1))
+		return -XEN_EINVAL;
+	long id = choose_domid(op->domain);
+
+	if (id < 0)
+		return id;
+	int error;
+	struct domain *d = domain_create((domid_t)id, config->handle, false, &error);
+
+	if (!d)
+		return error;
+	d->max_vcpus_allowed = config->max_vcpus;
+	if (config->max_evtchn_port < d->events.max_port)
+		d->events.max_port = config->max_evtchn_port;
+	op->domain = d->domain_id;
+	return 0;
+}
+
+/* XEN_DOMCTL_max_vcpus: make the vCPUs createdomain allowed, placed round the CPUs. */
+static long max_vcpus(struct domain *d, uint32_t max)
+{
+	if (d == current_vcpu()->domain || max != d->max_vcpus_allowed)
+		return -XEN_EINVAL;
+	for (unsigned int i = 0; i < max; i++) {
+		if (d->vcpus[i])
+			continue;
+		long rc = vcpu_create(d, i, i % nr_cpus_online);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+void domain_info(const struct domain *d, struct xen_domctl_getdomaininfo *info)
+{
+	uint32_t flags = XEN_DOMINF_blocked;
+	uint64_t cpu_time = 0;
+
+	memset(info, 0, sizeof(*info));
+	info->domain = d->domain_id;
+	info->max_vcpu_id = XEN_INVALID_MAX_VCPU_ID;
+	for (unsigned int i = 0; i < d->max_vcpus; i++) {
+		const struct vcpu *v = d->vcpus[i];
+		struct vcpu_runstate_info runstate;
+
+		if (!v)
+			continue;
+		runstate_snapshot(v, &runstate);
+		cpu_time += runstate.time[RUNSTATE_running];
+		info->max_vcpu_id = i;
+		if (!v->started)
+			continue;
+		if (!v->blocked)
+			flags &= ~XEN_DOMINF_blocked;
+		if (v->is_running)
+			flags |= XEN_DOMINF_running;
+		info->nr_online_vcpus++;
+	}
+	if (!info->nr_online_vcpus)
+		flags = 0;
+	if (d->is_dying)
+		flags |= XEN_DOMINF_dying;
+	if (d->is_shutting_down)
+		flags |= XEN_DOMINF_shutdown |
+			 (d->shutdown_reason & XEN_DOMINF_shutdownmask) << XEN_DOMINF_shutdownshift;
+	if (d->controller_pause_count)
+		flags |= XEN_DOMINF_paused;
+	info->flags = flags;
+	info->tot_pages = d->tot_pages;
+	info->max_pages = d->max_pages;
+	info->shared_info_frame = d->shared_info ? virt_to_mfn(d->shared_info) : 0;
+	info->cpu_time = cpu_time;
+	memcpy(info->handle, d->handle, sizeof(info->handle));
+	info->gpaddr_bits = 52;
+}
+
+static long page_frame_info(struct domain *d, struct xen_domctl_getpageframeinfo3 *info)
+{
+	if (info->num > PAGEFRAMEINFO_MAX)
+		return -XEN_E2BIG;
+	for (uint64_t i = 0; i < info->num; i++) {
+		uint64_t at = (uint64_t)info->array.p + i * sizeof(xen_pfn_t);
+		xen_pfn_t mfn;
+
+		if (copy_from_guest_raw(&mfn, at, sizeof(mfn)))
+			return -XEN_EFAULT;
+		uint32_t type = XEN_DOMCTL_PFINFO_XTAB;
+
+		if (mfn_valid(mfn) && get_page(mfn_to_page(mfn), d)) {
+			uint32_t type_info = __atomic_load_n(&mfn_to_page(mfn)->type_info,
+							     __ATOMIC_RELAXED);
+			unsigned int level = page_type_of(type_info);
+
+			type = XEN_DOMCTL_PFINFO_NOTAB;
+			if (level >= PGT_L1 && level <= PGT_L4) { /* as Xen: the type, used or not */
+				type = (uint32_t)(level - PGT_L1 + 1) << XEN_DOMCTL_PFINFO_LTAB_SHIFT;
+				if (type_info & PGT_PINNED)
+					type |= XEN_DOMCTL_PFINFO_LPINTAB;
+			}
+			put_page(mfn_to_page(mfn));
+		}
+		mfn |= (xen_pfn_t)type;
+		if (copy_to_guest_raw(at, &mfn, sizeof(mfn)))
+			return -XEN_EFAULT;
+	}
+	return 0;
+}
+
+static long vcpucontext(struct domain *d, struct xen_domctl_vcpucontext *op, bool set)
+{
+	struct vcpu *v = domain_vcpu(d, op->vcpu);
+
+	if (!v)
+		return -XEN_EINVAL;
+	if (v == current_vcpu() || d == current_vcpu()->domain)
+		return -XEN_EINVAL;
+	struct vcpu_guest_context *context = heap_alloc(sizeof(*context));
+	long rc = 0;
+
+	if (!context)
+		return -XEN_ENOMEM;
+	domain_pause(d);
+	if (set) {
+		if (copy_from_guest_raw(context, (uint64_t)op->ctxt.p, sizeof(*context)))
+			rc = -XEN_EFAULT;
+		else if (v->initialised)
+			rc = -XEN_EEXIST;
+		else
+			rc = vcpu_context_set(v, context);
+		if (rc == 0)
+			vcpu_start(v); /* it runs once its domain is unpaused */
+	} else {
+		vcpu_context_get(v, context);
+		if (copy_to_guest_raw((uint64_t)op->ctxt.p, context, sizeof(*context)))
+			rc = -XEN_EFAULT;
+	}
+	domain_unpause(d);
+	heap_free(context);
+	return rc;
+}
+
+static long getvcpuinfo(struct domain *d, struct xen_domctl_getvcpuinfo *info)
+{
+	const struct vcpu *v = domain_vcpu(d, info->vcpu);
+	struct vcpu_runstate_info runstate;
+
+	if (!v)
+		return -XEN_ESRCH;
+	runstate_snapshot(v, &runstate);
+	info->online = v->started;
+	info->blocked = v->blocked;
+	info->running = v->is_running;
+	info->cpu_time = runstate.time[RUNSTATE_running];
+	info->cpu = v->processor;
+	return 0;
+}
+
+/* One operation on an existing domain d; *copy_back when op goes back to the caller. */
+static long operate(struct xen_domctl *op, struct domain *d, bool *copy_back)
+{
+	struct domain *self = current_vcpu()->domain;
+
+	switch (op->cmd) {
+	case XEN_DOMCTL_destroydomain:
+		if (d == self)
+			return -XEN_EINVAL;
+		domain_kill(d);
+		return 0;
+	case XEN_DOMCTL_pausedomain:
+		if (d == self)
+			return -XEN_EINVAL;
+		if (d->controller_pause_count >= 255)
+			return -XEN_EOVERFLOW;
+		d->controller_pause_count++;
+		domain_pause(d);
+		return 0;
+	case XEN_DOMCTL_unpausedomain:
+		if (d == self || !d->controller_pause_count)
+			return -XEN_EINVAL;
+		d->controller_pause_count--;
+		domain_unpause(d);
+		return 0;
+	case XEN_DOMCTL_getdomaininfo:
+		domain_info(d, &op->u.getdomaininfo);
+		op->domain = d->domain_id;
+		*copy_back = true;
+		return 0;
+	case XEN_DOMCTL_max_mem: {
+		uint64_t pages = op->u.max_mem.max_memkb >> (PAGE_SHIFT - 10);
+
+		d->max_pages = pages < MAX_PAGES_LIMIT ? pages : MAX_PAGES_LIMIT;
+		return 0;
+	}
+	case XEN_DOMCTL_max_vcpus:
+		return max_vcpus(d, op->u.max_vcpus.max);
+	case XEN_DOMCTL_setvcpucontext:
+		return vcpucontext(d, &op->u.vcpucontext, true);
+	case XEN_DOMCTL_getvcpucontext:
+		return vcpucontext(d, &op->u.vcpucontext, false);
+	case XEN_DOMCTL_getvcpuinfo: {
+		long rc = getvcpuinfo(d, &op->u.getvcpuinfo);
+
+		*copy_back = rc == 0;
+		return rc;
+	}
+	case XEN_DOMCTL_setdomainhandle:
+		memcpy(d->handle, op->u.setdomainhandle.handle, sizeof(d->handle));
+		return 0;
+	case XEN_DOMCTL_getpageframeinfo3:
+		return page_frame_info(d, &op->u.getpageframeinfo3);
+	default:
+		return -XEN_ENOSYS;
+	}
+}
+
+long do_domctl(uint64_t arg, uint64_t unused2, uint64_t unused3, uint64_t unused4,
+	       uint64_t unused5)
+{
+	struct domain *self = current_vcpu()->domain;
+	struct xen_domctl op;
+	bool copy_back = false;
+	long rc;
+
+	(void)unused2, (void)unused3, (void)unused4, (void)unused5;
+	if (copy_from_guest_raw(&op, arg, sizeof(op)))
+		return -XEN_EFAULT;
+	if (op.interface_version != XEN_DOMCTL_INTERFACE_VERSION)
+		return -XEN_EACCES;
+	if (!self->is_privileged)
+		return -XEN_EPERM;
+	if (op.cmd == XEN_DOMCTL_createdomain) {
+		rc = createdomain(&op);
+		copy_back = rc == 0;
+	} else {
+		struct domain *d = domain_by_id(op.domain);
+
+		rc = d ? operate(&op, d, &copy_back) : -XEN_ESRCH;
+	}
+	if (copy_back && copy_to_guest_raw(arg, &op, sizeof(op)))
+		return -XEN_EFAULT;
+	return rc;
+}
