@@ -303,6 +303,7 @@ void scheduler_idle_cpu(void)
 		arch_vcpu_load(next);
 		set_current_vcpu(next);
 		resume(next, now);
+		arch_vcpu_enter(next, &next->regs);
 		arm_slice(q, now);
 		/* From here the CPU switches vCPUs on its returns to guests; guest_run comes back
 		 * only when a domain that must stop the machine (dom0) stops. */
@@ -356,5 +357,6 @@ void scheduler_return_to_guest(struct cpu_regs *regs)
 	set_current_vcpu(next);
 	*regs = next->regs;
 	resume(next, now);
+	arch_vcpu_enter(next, regs);
 	arm_slice(q, now);
 }

@@ -87,6 +87,8 @@ struct vcpu {
 	uint64_t event_callback, failsafe_callback, syscall_callback; /* set_callbacks */
 	uint64_t nmi_callback;
 	bool syscall_masks_events; /* CALLBACKF_mask_events on the syscall callback */
+	bool failsafe_masks_events; /* ... and on the failsafe callback */
+	bool selectors_failed;	    /* a data selector failed to load: failsafe callback due */
 	bool user_mode; /* the guest runs its user programs (user L4, user GS base) */
 	unsigned int iopl; /* physdev_op set_iopl: the virtual I/O privilege level */
 	uint64_t debugreg[8]; /* set_debugreg: the guest's debug registers (not loaded yet) */

@@ -37,7 +37,9 @@ extern uint64_t boot_l4[512];
 			 :                                                                         \
 			 : "memory")
 
-static void load_data_selectors(const struct vcpu *v)
+/* Load the vCPU's data selectors; a refused one leaves the null selector and marks the vCPU
+ * for its failsafe callback (arch_vcpu_enter). */
+static void load_data_selectors(struct vcpu *v)
 {
 	uint64_t ds = v->data_selectors[0], es = v->data_selectors[1];
 	uint64_t fs = v->data_selectors[2], gs = v->data_selectors[3];
@@ -51,6 +53,18 @@ static void load_data_selectors(const struct vcpu *v)
 
 	LOAD_SELECTOR("gs", gs);
 	wrmsr(MSR_GS_BASE, hypervisor_gs_base);
+	v->selectors_failed = ds != v->data_selectors[0] || es != v->data_selectors[1] ||
+			      fs != v->data_selectors[2] || gs != v->data_selectors[3];
+}
+
+void arch_vcpu_enter(struct vcpu *v, struct cpu_regs *regs)
+{
+	if (!v->selectors_failed)
+		return;
+	v->selectors_failed = false;
+	deliver_failsafe(regs, v->data_selectors); /* the selectors it had */
+	for (unsigned int i = 0; i < 4; i++)
+		v->data_selectors[i] = 0;
 }
 
 void arch_vcpu_save(struct vcpu *v)

@@ -66,20 +66,21 @@ static void enter_kernel_mode(struct vcpu *v)
  * rflags. False when the frame cannot be written (the domain is then beyond help).
  */
 static bool bounce_to_handler(struct vcpu *v, struct cpu_regs *regs, uint64_t handler,
-			      const uint64_t *error_code, bool mask_events)
+			      const uint64_t *extra, unsigned int nr_extra, bool mask_events)
 {
 	struct vcpu_info *info = v->vcpu_info;
-	uint64_t frame[8];
+	uint64_t frame[11];
 	unsigned int n = 0;
 	bool from_user = v->user_mode;
 
-	if (!info || !handler || !is_canonical(handler))
+	if (!info || !handler || !is_canonical(handler) || nr_extra > 4)
 		return false;
-	/* Built from the lowest address up. */
+	/* Built from the lowest address up: rcx, r11, the extra words (an error code, or the
+	 * failsafe callback's four selectors), then the iret frame. */
 	frame[n++] = regs->rcx;
 	frame[n++] = regs->r11;
-	if (error_code)
-		frame[n++] = *error_code;
+	for (unsigned int i = 0; i < nr_extra; i++)
+		frame[n++] = extra[i];
 	frame[n++] = regs->rip;
 	/* Interrupted in its kernel, the guest sees RPL 0 in cs (Xen clears it so the kernel can
 	 * tell); from user mode, RPL 3. iret puts RPL 3 back (and returns to user mode). */
@@ -118,13 +119,28 @@ bool bounce_exception(struct cpu_regs *regs, unsigned int vector, bool has_error
 	uint64_t error_code = vector == 14 && !v->user_mode ? regs->error_code & ~4ull
 							     : regs->error_code;
 
-	if (!bounce_to_handler(v, regs, v->traps[vector].address,
-			       has_error_code ? &error_code : NULL,
-			       v->traps[vector].flags & TRAP_FLAG_MASK_EVENTS))
+	if (!bounce_to_handler(v, regs, v->traps[vector].address, &error_code,
+			       has_error_code ? 1 : 0, v->traps[vector].flags & TRAP_FLAG_MASK_EVENTS))
 		return false;
 	if (vector == 14)
 		v->vcpu_info->arch.cr2 = v->fault_address; /* read on entry, before any fault */
 	return true;
+}
+
+/*
+ * A data selector of the vCPU's could not be loaded as it came back on a CPU (its descriptor
+ * changed meanwhile): the null selector is in its place, and the guest kernel hears of it at
+ * its failsafe callback, with the selectors it had (ds, es, fs, gs) above rcx and r11 in the
+ * frame, as Xen does it. Without a callback the domain cannot be told, and crashes.
+ */
+void deliver_failsafe(struct cpu_regs *regs, const uint16_t selectors[4])
+{
+	struct vcpu *v = current_vcpu();
+	const uint64_t words[4] = {selectors[0], selectors[1], selectors[2], selectors[3]};
+
+	if (!bounce_to_handler(v, regs, v->failsafe_callback, words, 4, v->failsafe_masks_events))
+		domain_crash(v->domain, "a segment selector could not be reloaded and the failsafe "
+					"callback could not be entered");
 }
 
 void deliver_events(struct cpu_regs *regs)
@@ -133,7 +149,7 @@ void deliver_events(struct cpu_regs *regs)
 
 	if (!v || !v->vcpu_info || !v->event_callback || !vcpu_events_deliverable(v))
 		return;
-	if (!bounce_to_handler(v, regs, v->event_callback, NULL, true))
+	if (!bounce_to_handler(v, regs, v->event_callback, NULL, 0, true))
 		domain_crash(v->domain, "an event upcall could not be delivered: its stack is bad");
 }
 
@@ -217,8 +233,10 @@ long do_set_callbacks(uint64_t event, uint64_t failsafe, uint64_t syscall, uint6
 	 * itself always succeeds. */
 	if (is_canonical(event))
 		v->event_callback = event;
-	if (is_canonical(failsafe))
+	if (is_canonical(failsafe)) {
 		v->failsafe_callback = failsafe;
+		v->failsafe_masks_events = false;
+	}
 	if (is_canonical(syscall))
 		v->syscall_callback = syscall;
 	return 0;
@@ -247,6 +265,7 @@ long do_callback_op(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t unuse
 			break;
 		case CALLBACKTYPE_failsafe:
 			v->failsafe_callback = reg.address;
+			v->failsafe_masks_events = reg.flags & CALLBACKF_mask_events;
 			break;
 		case CALLBACKTYPE_syscall:
 			v->syscall_callback = reg.address;
@@ -418,7 +437,7 @@ void bounce_user_syscall(struct cpu_regs *regs)
 		return;
 	}
 	/* The SYSCALL put the program's rflags in r11, which entry.S saved as its rflags too. */
-	if (!bounce_to_handler(v, regs, v->syscall_callback, NULL, v->syscall_masks_events))
+	if (!bounce_to_handler(v, regs, v->syscall_callback, NULL, 0, v->syscall_masks_events))
 		domain_crash(v->domain, "a SYSCALL from user mode could not reach the kernel's "
 					"callback: no kernel stack, or it is not writable");
 	/* Xen 4.17 leaves DF as the program had it, and enters the callback the way SYSRET

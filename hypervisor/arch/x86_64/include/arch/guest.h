@@ -32,6 +32,9 @@ bool bounce_exception(struct cpu_regs *regs, unsigned int vector, bool has_error
 /* On the way back to the guest: an upcall at its event callback if an event is deliverable
  * (pending and not masked in vcpu_info). */
 void deliver_events(struct cpu_regs *regs);
+/* The current vCPU's data selectors (ds, es, fs, gs as it had them) could not all be
+ * reloaded: enter its failsafe callback. */
+void deliver_failsafe(struct cpu_regs *regs, const uint16_t selectors[4]);
 
 /* A #UD at Xen's forced-emulation prefix followed by CPUID: emulated, true. */
 bool emulate_forced_instruction(struct cpu_regs *regs);
