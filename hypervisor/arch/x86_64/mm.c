@@ -343,8 +343,13 @@ long do_mmuext_op(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t
 	(void)unused5;
 	unsigned int done = batch_start(&count, done_pointer);
 
-	if ((uint16_t)foreign_domain != DOMID_SELF && (uint16_t)foreign_domain != d->domain_id)
-		return -XEN_ESRCH;
+	/* Pins may be on another domain's tables, for a privileged caller (a builder pins the
+	 * page tables of the domain it builds); every other operation is the caller's own. */
+	int lookup_error;
+	struct domain *owner = domain_for_caller(d, (uint16_t)foreign_domain, &lookup_error);
+
+	if (!owner)
+		return lookup_error;
 	for (i = 0; i < count; i++) {
 		struct mmuext_op op;
 
@@ -357,18 +362,25 @@ long do_mmuext_op(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t
 			rc = -XEN_EFAULT;
 			break;
 		}
+		bool on_frames = op.cmd <= MMUEXT_UNPIN_TABLE || op.cmd == MMUEXT_CLEAR_PAGE ||
+				 op.cmd == MMUEXT_COPY_PAGE;
+
+		if (owner != d && !on_frames) { /* the rest act on the caller itself */
+			rc = -XEN_EPERM;
+			break;
+		}
 		switch (op.cmd) {
 		case MMUEXT_PIN_L1_TABLE:
 		case MMUEXT_PIN_L1_TABLE + 1:
 		case MMUEXT_PIN_L1_TABLE + 2:
 		case MMUEXT_PIN_L4_TABLE:
-			rc = pin_page_table(d, op.arg1.mfn, op.cmd - MMUEXT_PIN_L1_TABLE + 1);
+			rc = pin_page_table(owner, op.arg1.mfn, op.cmd - MMUEXT_PIN_L1_TABLE + 1);
 			break;
 		case MMUEXT_UNPIN_TABLE:
-			rc = unpin_page_table(d, op.arg1.mfn);
+			rc = unpin_page_table(owner, op.arg1.mfn);
 			break;
 		case MMUEXT_NEW_BASEPTR:
-			rc = switch_kernel_base(v, op.arg1.mfn);
+			rc = owner == d ? switch_kernel_base(v, op.arg1.mfn) : -XEN_EPERM;
 			break;
 		case MMUEXT_TLB_FLUSH_MULTI:
 		case MMUEXT_INVLPG_MULTI:
@@ -420,14 +432,14 @@ long do_mmuext_op(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t
 			struct page_info *target = mfn_valid(op.arg1.mfn) ? mfn_to_page(op.arg1.mfn)
 									  : NULL;
 
-			if (!target || get_page_and_type(target, d, PGT_WRITABLE)) {
+			if (!target || get_page_and_type(target, owner, PGT_WRITABLE)) {
 				rc = -XEN_EINVAL;
 				break;
 			}
 			if (op.cmd == MMUEXT_CLEAR_PAGE) {
 				memset(mfn_to_virt(op.arg1.mfn), 0, PAGE_SIZE);
 			} else if (!mfn_valid(op.arg2.src_mfn) ||
-				   !get_page(mfn_to_page(op.arg2.src_mfn), d)) {
+				   !get_page(mfn_to_page(op.arg2.src_mfn), owner)) {
 				rc = -XEN_EINVAL;
 			} else {
 				memcpy(mfn_to_virt(op.arg1.mfn), mfn_to_virt(op.arg2.src_mfn),
@@ -446,16 +458,18 @@ long do_mmuext_op(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t
 	return report_done(done_pointer, done + (unsigned int)i, rc);
 }
 
-/* update_va_mapping in another domain's page tables (privileged): no other domain exists yet. */
+/* update_va_mapping of a frame of another domain into our own page tables (privileged: a
+ * builder or a device model at work). The domain must exist; the mapping itself is checked as
+ * any other, with the privileged caller's permission to map foreign frames. */
 long do_update_va_mapping_otherdomain(uint64_t va, uint64_t new_entry, uint64_t flags,
 				      uint64_t domain, uint64_t unused5)
 {
-	struct domain *d = current_vcpu()->domain;
+	int lookup_error;
 
-	(void)va, (void)new_entry, (void)flags, (void)unused5;
-	if ((uint16_t)domain == DOMID_SELF || (uint16_t)domain == d->domain_id)
-		return do_update_va_mapping(va, new_entry, flags, 0, 0);
-	return -XEN_ESRCH;
+	(void)unused5;
+	if (!domain_for_caller(current_vcpu()->domain, (uint16_t)domain, &lookup_error))
+		return lookup_error;
+	return do_update_va_mapping(va, new_entry, flags, 0, 0);
 }
 
 /*
