@@ -215,6 +215,35 @@ static long getvcpuinfo(struct domain *d, struct xen_domctl_getvcpuinfo *info)
 	return 0;
 }
 
+/*
+ * XEN_DOMCTL_scheduler_op: Parvus's scheduler answers as Xen 4.17's default one, credit2
+ * (weight and cap; weight 0 leaves it as it is). Weights divide a CPU between the domains whose
+ * vCPUs share it (scheduler.c); caps are kept and reported but not yet enforced.
+ */
+#define CREDIT2_MAX_CAP_PER_VCPU 100
+
+static long scheduler_op(struct domain *d, struct xen_domctl_scheduler_op *op, bool *copy_back)
+{
+	if (op->sched_id != XEN_SCHEDULER_CREDIT2)
+		return -XEN_EINVAL;
+	switch (op->cmd) {
+	case XEN_DOMCTL_SCHEDOP_getinfo:
+		op->u.credit2.weight = (uint16_t)d->weight;
+		op->u.credit2.cap = d->cap;
+		*copy_back = true;
+		return 0;
+	case XEN_DOMCTL_SCHEDOP_putinfo:
+		if (op->u.credit2.cap > CREDIT2_MAX_CAP_PER_VCPU * (d->max_vcpus ? d->max_vcpus : 1))
+			return -XEN_EINVAL;
+		if (op->u.credit2.weight)
+			d->weight = op->u.credit2.weight;
+		d->cap = op->u.credit2.cap;
+		return 0;
+	default:
+		return -XEN_EINVAL;
+	}
+}
+
 /* One operation on an existing domain d; *copy_back when op goes back to the caller. */
 static long operate(struct xen_domctl *op, struct domain *d, bool *copy_back)
 {
@@ -263,6 +292,8 @@ static long operate(struct xen_domctl *op, struct domain *d, bool *copy_back)
 		*copy_back = rc == 0;
 		return rc;
 	}
+	case XEN_DOMCTL_scheduler_op:
+		return scheduler_op(d, &op->u.scheduler_op, copy_back);
 	case XEN_DOMCTL_setdomainhandle:
 		memcpy(d->handle, op->u.setdomainhandle.handle, sizeof(d->handle));
 		return 0;

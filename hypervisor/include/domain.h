@@ -52,6 +52,7 @@ struct domain {
 	struct event_channels events; /* its ports (event_channel.c) */
 	uint64_t poll_mask; /* vCPUs blocked in SCHEDOP_poll, one bit each */
 	unsigned int weight; /* its share of CPU time, relative to others (scheduler.c) */
+	uint16_t cap;	     /* scheduler_op's cap (percent of a CPU), not enforced yet */
 	struct grant_table *grant_table; /* grant_table.h: its grants, and its maps of grants */
 };
 
