@@ -22,6 +22,8 @@
 #include <public/physdev.h>
 #include <public/vcpu.h>
 #include <public/grant_table.h>
+#include <public/domctl.h>
+#include <public/sysctl.h>
 
 /* The page the hypervisor fills with one 32-byte stub per hypercall number. */
 extern char hypercall_page[4096];
@@ -165,6 +167,17 @@ static inline long HYPERVISOR_physdev_op(int cmd, void *arg)
 static inline long HYPERVISOR_grant_table_op(unsigned int cmd, void *ops, unsigned int count)
 {
 	return hypercall(__HYPERVISOR_grant_table_op, cmd, (unsigned long)ops, count, 0, 0);
+}
+
+/* dom0 only: manage one domain, or ask about the whole machine (public/domctl.h, sysctl.h). */
+static inline long HYPERVISOR_domctl(struct xen_domctl *op)
+{
+	return hypercall(__HYPERVISOR_domctl, (unsigned long)op, 0, 0, 0, 0);
+}
+
+static inline long HYPERVISOR_sysctl(struct xen_sysctl *op)
+{
+	return hypercall(__HYPERVISOR_sysctl, (unsigned long)op, 0, 0, 0, 0);
 }
 
 /*
