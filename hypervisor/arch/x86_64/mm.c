@@ -103,9 +103,13 @@ bool page_type_foreign_map_permitted(const struct domain *d, const struct domain
 				     unsigned long mfn, bool writable)
 {
 	(void)mfn, (void)writable;
-	/* A privileged domain (dom0, the builder of the others) may map any domain's frames,
-	 * as in Xen; grant mappings take their own path (grant_mapping.c). */
-	return d->is_privileged && !owner->is_dying;
+	/* A privileged domain (dom0, the builder of the others) may map another domain's frames
+	 * when the update names that domain as the frames' owner (mmu_update's foreigndom,
+	 * update_va_mapping_otherdomain), as in Xen; grant mappings take their own path
+	 * (grant_mapping.c). */
+	const struct vcpu *v = current_vcpu();
+
+	return d->is_privileged && v && v->foreign_owner == owner && !owner->is_dying;
 }
 
 /*
@@ -267,6 +271,28 @@ static long report_done(uint64_t done_pointer, unsigned int done, long rc)
 }
 
 
+/*
+ * The domain an mmu_update, mmuext_op or update_va_mapping_otherdomain names as the owner of
+ * the frames it works on ("foreigndom"): DOMID_SELF is the caller; another existing domain, for
+ * a privileged caller. Naming oneself by number is -ESRCH, as in Xen; so is DOMID_XEN.
+ */
+static struct domain *foreign_owner(struct domain *d, uint16_t id, long *error)
+{
+	if (id == DOMID_SELF)
+		return d;
+	struct domain *owner = id == d->domain_id ? NULL : domain_by_id(id);
+
+	if (!owner) {
+		*error = -XEN_ESRCH;
+		return NULL;
+	}
+	if (!d->is_privileged) {
+		*error = -XEN_EPERM;
+		return NULL;
+	}
+	return owner;
+}
+
 long do_mmu_update(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t foreign_domain,
 		   uint64_t unused5)
 {
@@ -277,17 +303,19 @@ long do_mmu_update(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_
 	(void)unused5;
 	unsigned int done = batch_start(&count, done_pointer);
 
-	/* The frames' owner for MMU_MACHPHYS_UPDATE (a builder sets a new domain's M2P): oneself,
-	 * or for a privileged caller another domain. */
-	int lookup_error;
-	struct domain *owner = domain_for_caller(d, (uint16_t)foreign_domain, &lookup_error);
+	/* The owner of the frames the updates map (and of those MMU_MACHPHYS_UPDATE changes):
+	 * oneself, or for a privileged caller another domain (a builder at work). */
+	long lookup_error = 0;
+	struct domain *owner = foreign_owner(d, (uint16_t)foreign_domain, &lookup_error);
 
 	if (!owner)
 		return lookup_error;
+	current_vcpu()->foreign_owner = owner == d ? NULL : owner;
 	for (i = 0; i < count; i++) {
 		struct mmu_update request;
 
 		if (i == REQUESTS_PER_SLICE) {
+			current_vcpu()->foreign_owner = NULL;
 			report_done(done_pointer, done + (unsigned int)i, 0);
 			return continue_later(__HYPERVISOR_mmu_update, list + i * sizeof(request),
 					      count - i, done_pointer, foreign_domain);
@@ -329,6 +357,7 @@ long do_mmu_update(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_
 		if (rc)
 			break;
 	}
+	current_vcpu()->foreign_owner = NULL;
 	return report_done(done_pointer, done + (unsigned int)i, rc);
 }
 
@@ -345,8 +374,8 @@ long do_mmuext_op(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t
 
 	/* Pins may be on another domain's tables, for a privileged caller (a builder pins the
 	 * page tables of the domain it builds); every other operation is the caller's own. */
-	int lookup_error;
-	struct domain *owner = domain_for_caller(d, (uint16_t)foreign_domain, &lookup_error);
+	long lookup_error = 0;
+	struct domain *owner = foreign_owner(d, (uint16_t)foreign_domain, &lookup_error);
 
 	if (!owner)
 		return lookup_error;
@@ -464,12 +493,18 @@ long do_mmuext_op(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t
 long do_update_va_mapping_otherdomain(uint64_t va, uint64_t new_entry, uint64_t flags,
 				      uint64_t domain, uint64_t unused5)
 {
-	int lookup_error;
+	struct vcpu *v = current_vcpu();
+	long lookup_error = 0;
+	struct domain *owner = foreign_owner(v->domain, (uint16_t)domain, &lookup_error);
 
 	(void)unused5;
-	if (!domain_for_caller(current_vcpu()->domain, (uint16_t)domain, &lookup_error))
+	if (!owner)
 		return lookup_error;
-	return do_update_va_mapping(va, new_entry, flags, 0, 0);
+	v->foreign_owner = owner == v->domain ? NULL : owner;
+	long rc = do_update_va_mapping(va, new_entry, flags, 0, 0);
+
+	v->foreign_owner = NULL;
+	return rc;
 }
 
 /*
