@@ -85,12 +85,13 @@ int console_set_com_baud(int port, const char *value)
 	return 0;
 }
 
-void console_write(const char *text, size_t length)
+static void write_out(const char *text, size_t length, bool to_ring)
 {
 	for (size_t i = 0; i < length; i++) {
 		char c = text[i];
 
-		output_ring[output_written++ % CONSOLE_RING_SIZE] = c;
+		if (to_ring)
+			output_ring[output_written++ % CONSOLE_RING_SIZE] = c;
 		for (unsigned s = 0; s < NR_SERIAL; s++) {
 			if (!serial_outputs[s].present)
 				continue;
@@ -101,24 +102,40 @@ void console_write(const char *text, size_t length)
 	}
 }
 
+void console_write(const char *text, size_t length)
+{
+	write_out(text, length, true);
+}
+
+/* A guest's console_io output: on the serial line only, not in the ring dom0 reads (Xen's
+ * console_to_ring is off by default). */
+static void console_write_guest(const char *text, size_t length)
+{
+	write_out(text, length, false);
+}
+
 size_t console_ring_used(void)
 {
 	return output_written < CONSOLE_RING_SIZE ? (size_t)output_written : CONSOLE_RING_SIZE;
 }
 
-static uint64_t output_cleared; /* bytes before this were cleared by dom0 (readconsole) */
+static uint64_t output_consumed; /* what readconsole's clear dropped: bytes before this */
+
+/* The oldest byte a reader gets: the ring's oldest, or after what a clear dropped. */
+static uint64_t oldest_kept(uint64_t written)
+{
+	uint64_t oldest = written > CONSOLE_RING_SIZE ? written - CONSOLE_RING_SIZE : 0;
+
+	return output_consumed > oldest ? output_consumed : oldest;
+}
 
 size_t console_ring_read_at(uint64_t *position, char *buffer, size_t size, bool from_oldest)
 {
 	uint64_t written = __atomic_load_n(&output_written, __ATOMIC_ACQUIRE);
-	uint64_t oldest = written > CONSOLE_RING_SIZE ? written - CONSOLE_RING_SIZE : 0;
-
-	if (oldest < output_cleared)
-		oldest = output_cleared;
-	uint64_t start = from_oldest || *position < oldest ? oldest : *position;
-
-	if (start > written)
-		start = written;
+	uint64_t oldest = oldest_kept(written);
+	/* A position outside what is kept (older, or past the end) reads from the oldest. */
+	uint64_t start = from_oldest || *position < oldest || *position > written ? oldest
+										 : *position;
 	size_t count = written - start < size ? (size_t)(written - start) : size;
 
 	for (size_t i = 0; i < count; i++)
@@ -127,9 +144,11 @@ size_t console_ring_read_at(uint64_t *position, char *buffer, size_t size, bool 
 	return count;
 }
 
-void console_ring_clear(void)
+void console_ring_clear(uint64_t position)
 {
-	output_cleared = __atomic_load_n(&output_written, __ATOMIC_ACQUIRE);
+	uint64_t written = __atomic_load_n(&output_written, __ATOMIC_ACQUIRE);
+
+	output_consumed = position > written ? written : position;
 }
 
 size_t console_ring_read(char *buffer, size_t size)
@@ -208,7 +227,7 @@ long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer, uint64_t unuse
 
 			if (copy_from_guest_raw(piece, buffer + done, n))
 				return -XEN_EFAULT;
-			console_write(piece, n);
+			console_write_guest(piece, n);
 			done += n;
 		}
 		return 0;

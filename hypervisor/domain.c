@@ -141,12 +141,8 @@ static void stopped(struct domain *d, uint64_t how, bool first_time)
 			domain_stopped_on_cpu(d, how);
 		return;
 	}
-	if (first_time) {
-		struct domain *dom0 = domain_by_id(0);
-
-		if (dom0)
-			send_domain_virq(dom0, VIRQ_DOM_EXC);
-	}
+	if (first_time)
+		send_global_virq(VIRQ_DOM_EXC);
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
 		if (d->vcpus[i])
 			scheduler_kick(d->vcpus[i]);
@@ -200,12 +196,6 @@ void domain_uncharge_pages(struct domain *d, uint64_t n)
  * on and off; an unknown type is -EINVAL before an unknown command is -ENOSYS, as in Xen. None
  * of them changes Parvus's behaviour yet (writable page tables are not emulated).
  */
-#define VM_ASSIST_VALID_64BIT_PV                                                                   \
-	((1ull << VMASST_TYPE_4gb_segments) | (1ull << VMASST_TYPE_4gb_segments_notify) |          \
-	 (1ull << VMASST_TYPE_writable_pagetables) | (1ull << VMASST_TYPE_pae_extended_cr3) |      \
-	 (1ull << VMASST_TYPE_architectural_iopl) | (1ull << VMASST_TYPE_runstate_update_flag) |   \
-	 (1ull << VMASST_TYPE_m2p_strict))
-
 long do_vm_assist(uint64_t cmd, uint64_t type, uint64_t unused3, uint64_t unused4,
 		  uint64_t unused5)
 {

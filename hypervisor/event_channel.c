@@ -509,6 +509,38 @@ void send_domain_virq(struct domain *d, unsigned int virq)
 	spin_unlock(&d->events.lock);
 }
 
+/* Who receives each global VIRQ: dom0 unless XEN_DOMCTL_set_virq_handler said otherwise. */
+static struct domain *global_virq_handlers[NR_VIRQS];
+
+int set_global_virq_handler(struct domain *d, uint32_t virq)
+{
+	if (virq >= NR_VIRQS || !virq_is_global(virq))
+		return -XEN_EINVAL;
+	__atomic_store_n(&global_virq_handlers[virq], d->domain_id == 0 ? NULL : d,
+			 __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+void forget_global_virq_handler(struct domain *d)
+{
+	for (unsigned int virq = 0; virq < NR_VIRQS; virq++) {
+		struct domain *expected = d;
+
+		__atomic_compare_exchange_n(&global_virq_handlers[virq], &expected, NULL, false,
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	}
+}
+
+void send_global_virq(unsigned int virq)
+{
+	struct domain *d = __atomic_load_n(&global_virq_handlers[virq], __ATOMIC_SEQ_CST);
+
+	if (!d)
+		d = domain_by_id(0);
+	if (d)
+		send_domain_virq(d, virq);
+}
+
 int evtchn_poll_state(struct domain *d, uint32_t port)
 {
 	spin_lock(&d->events.lock);

@@ -124,6 +124,7 @@ static void resume(struct vcpu *v, uint64_t now)
 	v->poll_port = -1;
 	timer_stop(&v->poll_timer);
 	v->slice_start = now;
+	v->fpu_initialised = true; /* what it leaves in its registers is its own from now on */
 	runstate_change(v, RUNSTATE_running);
 	vcpu_time_update(v);
 	vcpu_periodic_resume(v);

@@ -10,6 +10,7 @@
 #include <percpu.h>
 #include <string.h>
 #include <system_time.h>
+#include <arch/cpu_features.h>
 #include <arch/uaccess.h>
 #include <public/domctl.h>
 #include <public/errno.h>
@@ -37,7 +38,7 @@ static long readconsole(struct xen_sysctl_readconsole *rc)
 		done += (uint32_t)got;
 	}
 	if (rc->clear)
-		console_ring_clear();
+		console_ring_clear(at); /* what was read is dropped, as in Xen */
 	position = at;
 	rc->index = (uint32_t)at;
 	rc->count = done;
@@ -58,6 +59,14 @@ static void physinfo(struct xen_sysctl_physinfo *info)
 	info->total_pages = page_alloc_total_frames();
 	info->free_pages = page_alloc_free_frames();
 	info->max_mfn = frame_table_size - 1;
+	/* Xen's feature words: CPUID 1 edx, ecx; 0x80000001 edx, ecx; (4: 0xd.1 eax, not kept);
+	 * 7.0 ebx, ecx. */
+	info->hw_cap[0] = boot_cpu_features.leaf1_edx;
+	info->hw_cap[1] = boot_cpu_features.leaf1_ecx;
+	info->hw_cap[2] = boot_cpu_features.ext1_edx;
+	info->hw_cap[3] = boot_cpu_features.ext1_ecx;
+	info->hw_cap[5] = boot_cpu_features.leaf7_ebx;
+	info->hw_cap[6] = boot_cpu_features.leaf7_ecx;
 }
 
 static long getdomaininfolist(struct xen_sysctl_getdomaininfolist *list)

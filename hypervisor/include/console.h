@@ -24,10 +24,11 @@ size_t console_ring_used(void);
 /* Copy out the recent output, oldest first; returns the number of bytes copied. */
 size_t console_ring_read(char *buffer, size_t size);
 /* Copy out recent output from *position (a count of bytes ever written), or from the oldest
- * byte kept if from_oldest or if *position is older; *position moves past what was copied. */
+ * byte kept if from_oldest or if *position is not within what is kept; *position moves past
+ * what was copied. */
 size_t console_ring_read_at(uint64_t *position, char *buffer, size_t size, bool from_oldest);
-/* Forget the output kept so far (readconsole's clear). */
-void console_ring_clear(void);
+/* Forget the output before position (readconsole's clear: what has been read). */
+void console_ring_clear(uint64_t position);
 /* Called from the serial interrupt: queue received bytes. */
 void console_input_receive(void);
 bool console_input_pending(void);

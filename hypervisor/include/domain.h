@@ -52,6 +52,8 @@ struct domain {
 	struct event_channels events; /* its ports (event_channel.c) */
 	uint64_t poll_mask; /* vCPUs blocked in SCHEDOP_poll, one bit each */
 	unsigned int weight; /* its share of CPU time, relative to others (scheduler.c) */
+	uint16_t cap;	     /* scheduler_op's cap (percent of a CPU), not enforced yet */
+	uint32_t emulation_flags; /* XEN_X86_EMU_*: only the PIT, for dom0, as Xen reports it */
 	struct grant_table *grant_table; /* grant_table.h: its grants, and its maps of grants */
 };
 
@@ -70,6 +72,7 @@ struct vcpu {
 	struct cpu_regs *entry_regs; /* during a hypercall: the live frame it returns through */
 	uint64_t fault_address; /* cr2 of the page fault being handled */
 	bool in_multicall;
+	struct domain *foreign_owner; /* during mmu_update with a foreigndom: whose frames */
 	struct hypercall_continuation continuation;
 	/* set_trap_table: the guest kernel's handler for each vector (address 0: none). */
 	struct {
@@ -82,6 +85,7 @@ struct vcpu {
 	unsigned int processor; /* the CPU it runs on */
 	int pinned_cpu; /* SCHEDOP_pin_override: the CPU it must stay on, or -1 */
 	bool fpu_task_switched; /* fpu_taskswitch: the guest's virtual CR0.TS */
+	bool fpu_initialised;	/* its FPU state is its own (given in a context, or it ran) */
 	uint64_t fs_base, gs_base_kernel, gs_base_user; /* set_segment_base */
 	uint16_t data_selectors[4]; /* ds, es, fs, gs while it does not run */
 	uint64_t event_callback, failsafe_callback, syscall_callback; /* set_callbacks */
@@ -126,6 +130,13 @@ const char *shutdown_reason_name(unsigned int reason);
 
 /* Where vCPUs 32 and up have their vcpu_info until they register one (domain_lifecycle.c). */
 extern struct vcpu_info placeholder_vcpu_info;
+
+/* The vm_assist types a 64-bit PV guest may turn on (do_vm_assist, vCPU contexts). */
+#define VM_ASSIST_VALID_64BIT_PV                                                                   \
+	((1ull << VMASST_TYPE_4gb_segments) | (1ull << VMASST_TYPE_4gb_segments_notify) |          \
+	 (1ull << VMASST_TYPE_writable_pagetables) | (1ull << VMASST_TYPE_pae_extended_cr3) |      \
+	 (1ull << VMASST_TYPE_architectural_iopl) | (1ull << VMASST_TYPE_runstate_update_flag) |   \
+	 (1ull << VMASST_TYPE_m2p_strict))
 
 /* Vcpu vcpu_id of d, or NULL when it has none by that number. */
 static inline struct vcpu *domain_vcpu(const struct domain *d, uint64_t vcpu_id)

@@ -53,6 +53,13 @@ void send_vcpu_virq(struct vcpu *v, unsigned int virq);
 /* Raise a global virtual IRQ (VIRQ_DOM_EXC, ...) in domain d if it has it bound. */
 void send_domain_virq(struct domain *d, unsigned int virq);
 
+/* XEN_DOMCTL_set_virq_handler: d receives the global VIRQ from now on (-XEN_EINVAL for a
+ * per-vCPU or unknown one); a dying domain gives its VIRQs back to dom0. */
+int set_global_virq_handler(struct domain *d, uint32_t virq);
+void forget_global_virq_handler(struct domain *d);
+/* Raise a global VIRQ (VIRQ_DOM_EXC, ...) in the domain that handles it. */
+void send_global_virq(unsigned int virq);
+
 /* For SCHEDOP_poll: is the port bound (-XEN_EINVAL if not), and is it pending (1) or not (0)? */
 int evtchn_poll_state(struct domain *d, uint32_t port);
 

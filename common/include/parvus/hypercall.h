@@ -169,11 +169,7 @@ static inline long HYPERVISOR_grant_table_op(unsigned int cmd, void *ops, unsign
 	return hypercall(__HYPERVISOR_grant_table_op, cmd, (unsigned long)ops, count, 0, 0);
 }
 
-/*
- * The control domain's calls: domctl acts on one domain (create, pause, destroy, ...), sysctl on
- * the whole machine. Both take a struct whose interface_version the caller fills in; any other
- * domain gets -EPERM.
- */
+/* dom0 only: manage one domain, or ask about the whole machine (public/domctl.h, sysctl.h). */
 static inline long HYPERVISOR_domctl(struct xen_domctl *op)
 {
 	return hypercall(__HYPERVISOR_domctl, (unsigned long)op, 0, 0, 0, 0);

@@ -33,6 +33,7 @@
 #define XEN_DOMCTL_getvcpucontext 13
 #define XEN_DOMCTL_getvcpuinfo 14
 #define XEN_DOMCTL_max_vcpus 15
+#define XEN_DOMCTL_scheduler_op 16
 #define XEN_DOMCTL_setdomainhandle 17
 #define XEN_DOMCTL_getpageframeinfo3 61
 #define XEN_DOMCTL_set_virq_handler 66
@@ -189,6 +190,66 @@ struct xen_domctl_max_vcpus {
 	uint32_t max;
 };
 
+/*
+ * XEN_DOMCTL_scheduler_op: a domain's parameters for the scheduler that runs it (sched_id must
+ * name it). Credit and credit2: a weight (its share relative to other domains) and a cap (at
+ * most this percentage of one CPU; 0 for none).
+ */
+#define XEN_SCHEDULER_CREDIT 5
+#define XEN_SCHEDULER_CREDIT2 6
+#define XEN_SCHEDULER_ARINC653 7
+#define XEN_SCHEDULER_RTDS 8
+#define XEN_SCHEDULER_NULL 9
+
+struct xen_domctl_sched_credit {
+	uint16_t weight;
+	uint16_t cap;
+};
+
+struct xen_domctl_sched_credit2 {
+	uint16_t weight;
+	uint16_t cap;
+};
+
+struct xen_domctl_sched_rtds {
+	uint32_t period; /* microseconds */
+	uint32_t budget; /* microseconds of each period */
+#define _XEN_DOMCTL_SCHEDRT_extra 0
+#define XEN_DOMCTL_SCHEDRT_extra (1U << _XEN_DOMCTL_SCHEDRT_extra) /* may run past its budget */
+	uint32_t flags;
+};
+
+/* Per-vCPU parameters, for schedulers that have them (RTDS). */
+typedef struct xen_domctl_schedparam_vcpu {
+	union {
+		struct xen_domctl_sched_credit credit;
+		struct xen_domctl_sched_credit2 credit2;
+		struct xen_domctl_sched_rtds rtds;
+	} u;
+	uint32_t vcpuid;
+} xen_domctl_schedparam_vcpu_t;
+DEFINE_XEN_GUEST_HANDLE(xen_domctl_schedparam_vcpu_t);
+
+#define XEN_DOMCTL_SCHEDOP_putinfo 0	 /* set the domain's parameters */
+#define XEN_DOMCTL_SCHEDOP_getinfo 1	 /* read them */
+#define XEN_DOMCTL_SCHEDOP_putvcpuinfo 2 /* per vCPU (RTDS) */
+#define XEN_DOMCTL_SCHEDOP_getvcpuinfo 3
+
+struct xen_domctl_scheduler_op {
+	uint32_t sched_id; /* XEN_SCHEDULER_* */
+	uint32_t cmd;	   /* XEN_DOMCTL_SCHEDOP_* */
+	union {
+		struct xen_domctl_sched_credit credit;
+		struct xen_domctl_sched_credit2 credit2;
+		struct xen_domctl_sched_rtds rtds;
+		struct {
+			XEN_GUEST_HANDLE(xen_domctl_schedparam_vcpu_t) vcpus;
+			uint32_t nr_vcpus; /* in: entries in vcpus; out: entries done */
+			uint32_t padding;
+		} v;
+	} u;
+};
+
 /* XEN_DOMCTL_setdomainhandle: replace the toolstack's 16-byte id of the domain. */
 struct xen_domctl_setdomainhandle {
 	xen_domain_handle_t handle;
@@ -219,6 +280,7 @@ struct xen_domctl {
 		struct xen_domctl_vcpucontext vcpucontext;
 		struct xen_domctl_getvcpuinfo getvcpuinfo;
 		struct xen_domctl_max_vcpus max_vcpus;
+		struct xen_domctl_scheduler_op scheduler_op;
 		struct xen_domctl_setdomainhandle setdomainhandle;
 		struct xen_domctl_set_virq_handler set_virq_handler;
 		uint8_t pad[128];

@@ -103,9 +103,13 @@ bool page_type_foreign_map_permitted(const struct domain *d, const struct domain
 				     unsigned long mfn, bool writable)
 {
 	(void)mfn, (void)writable;
-	/* A privileged domain (dom0, the builder of the others) may map any domain's frames,
-	 * as in Xen; grant mappings take their own path (grant_mapping.c). */
-	return d->is_privileged && !owner->is_dying;
+	/* A privileged domain (dom0, the builder of the others) may map another domain's frames
+	 * when the update names that domain as the frames' owner (mmu_update's foreigndom,
+	 * update_va_mapping_otherdomain), as in Xen; grant mappings take their own path
+	 * (grant_mapping.c). */
+	const struct vcpu *v = current_vcpu();
+
+	return d->is_privileged && v && v->foreign_owner == owner && !owner->is_dying;
 }
 
 /*
@@ -267,6 +271,28 @@ static long report_done(uint64_t done_pointer, unsigned int done, long rc)
 }
 
 
+/*
+ * The domain an mmu_update, mmuext_op or update_va_mapping_otherdomain names as the owner of
+ * the frames it works on ("foreigndom"): DOMID_SELF is the caller; another existing domain, for
+ * a privileged caller. Naming oneself by number is -ESRCH, as in Xen; so is DOMID_XEN.
+ */
+static struct domain *foreign_owner(struct domain *d, uint16_t id, long *error)
+{
+	if (id == DOMID_SELF)
+		return d;
+	struct domain *owner = id == d->domain_id ? NULL : domain_by_id(id);
+
+	if (!owner) {
+		*error = -XEN_ESRCH;
+		return NULL;
+	}
+	if (!d->is_privileged) {
+		*error = -XEN_EPERM;
+		return NULL;
+	}
+	return owner;
+}
+
 long do_mmu_update(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t foreign_domain,
 		   uint64_t unused5)
 {
@@ -277,17 +303,19 @@ long do_mmu_update(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_
 	(void)unused5;
 	unsigned int done = batch_start(&count, done_pointer);
 
-	/* The frames' owner for MMU_MACHPHYS_UPDATE (a builder sets a new domain's M2P): oneself,
-	 * or for a privileged caller another domain. */
-	int lookup_error;
-	struct domain *owner = domain_for_caller(d, (uint16_t)foreign_domain, &lookup_error);
+	/* The owner of the frames the updates map (and of those MMU_MACHPHYS_UPDATE changes):
+	 * oneself, or for a privileged caller another domain (a builder at work). */
+	long lookup_error = 0;
+	struct domain *owner = foreign_owner(d, (uint16_t)foreign_domain, &lookup_error);
 
 	if (!owner)
 		return lookup_error;
+	current_vcpu()->foreign_owner = owner == d ? NULL : owner;
 	for (i = 0; i < count; i++) {
 		struct mmu_update request;
 
 		if (i == REQUESTS_PER_SLICE) {
+			current_vcpu()->foreign_owner = NULL;
 			report_done(done_pointer, done + (unsigned int)i, 0);
 			return continue_later(__HYPERVISOR_mmu_update, list + i * sizeof(request),
 					      count - i, done_pointer, foreign_domain);
@@ -329,6 +357,7 @@ long do_mmu_update(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_
 		if (rc)
 			break;
 	}
+	current_vcpu()->foreign_owner = NULL;
 	return report_done(done_pointer, done + (unsigned int)i, rc);
 }
 
@@ -343,8 +372,13 @@ long do_mmuext_op(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t
 	(void)unused5;
 	unsigned int done = batch_start(&count, done_pointer);
 
-	if ((uint16_t)foreign_domain != DOMID_SELF && (uint16_t)foreign_domain != d->domain_id)
-		return -XEN_ESRCH;
+	/* Pins may be on another domain's tables, for a privileged caller (a builder pins the
+	 * page tables of the domain it builds); every other operation is the caller's own. */
+	long lookup_error = 0;
+	struct domain *owner = foreign_owner(d, (uint16_t)foreign_domain, &lookup_error);
+
+	if (!owner)
+		return lookup_error;
 	for (i = 0; i < count; i++) {
 		struct mmuext_op op;
 
@@ -357,18 +391,25 @@ long do_mmuext_op(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t
 			rc = -XEN_EFAULT;
 			break;
 		}
+		bool on_frames = op.cmd <= MMUEXT_UNPIN_TABLE || op.cmd == MMUEXT_CLEAR_PAGE ||
+				 op.cmd == MMUEXT_COPY_PAGE;
+
+		if (owner != d && !on_frames) { /* the rest act on the caller itself */
+			rc = -XEN_EPERM;
+			break;
+		}
 		switch (op.cmd) {
 		case MMUEXT_PIN_L1_TABLE:
 		case MMUEXT_PIN_L1_TABLE + 1:
 		case MMUEXT_PIN_L1_TABLE + 2:
 		case MMUEXT_PIN_L4_TABLE:
-			rc = pin_page_table(d, op.arg1.mfn, op.cmd - MMUEXT_PIN_L1_TABLE + 1);
+			rc = pin_page_table(owner, op.arg1.mfn, op.cmd - MMUEXT_PIN_L1_TABLE + 1);
 			break;
 		case MMUEXT_UNPIN_TABLE:
-			rc = unpin_page_table(d, op.arg1.mfn);
+			rc = unpin_page_table(owner, op.arg1.mfn);
 			break;
 		case MMUEXT_NEW_BASEPTR:
-			rc = switch_kernel_base(v, op.arg1.mfn);
+			rc = owner == d ? switch_kernel_base(v, op.arg1.mfn) : -XEN_EPERM;
 			break;
 		case MMUEXT_TLB_FLUSH_MULTI:
 		case MMUEXT_INVLPG_MULTI:
@@ -420,14 +461,14 @@ long do_mmuext_op(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t
 			struct page_info *target = mfn_valid(op.arg1.mfn) ? mfn_to_page(op.arg1.mfn)
 									  : NULL;
 
-			if (!target || get_page_and_type(target, d, PGT_WRITABLE)) {
+			if (!target || get_page_and_type(target, owner, PGT_WRITABLE)) {
 				rc = -XEN_EINVAL;
 				break;
 			}
 			if (op.cmd == MMUEXT_CLEAR_PAGE) {
 				memset(mfn_to_virt(op.arg1.mfn), 0, PAGE_SIZE);
 			} else if (!mfn_valid(op.arg2.src_mfn) ||
-				   !get_page(mfn_to_page(op.arg2.src_mfn), d)) {
+				   !get_page(mfn_to_page(op.arg2.src_mfn), owner)) {
 				rc = -XEN_EINVAL;
 			} else {
 				memcpy(mfn_to_virt(op.arg1.mfn), mfn_to_virt(op.arg2.src_mfn),
@@ -446,16 +487,24 @@ long do_mmuext_op(uint64_t list, uint64_t count, uint64_t done_pointer, uint64_t
 	return report_done(done_pointer, done + (unsigned int)i, rc);
 }
 
-/* update_va_mapping in another domain's page tables (privileged): no other domain exists yet. */
+/* update_va_mapping of a frame of another domain into our own page tables (privileged: a
+ * builder or a device model at work). The domain must exist; the mapping itself is checked as
+ * any other, with the privileged caller's permission to map foreign frames. */
 long do_update_va_mapping_otherdomain(uint64_t va, uint64_t new_entry, uint64_t flags,
 				      uint64_t domain, uint64_t unused5)
 {
-	struct domain *d = current_vcpu()->domain;
+	struct vcpu *v = current_vcpu();
+	long lookup_error = 0;
+	struct domain *owner = foreign_owner(v->domain, (uint16_t)domain, &lookup_error);
 
-	(void)va, (void)new_entry, (void)flags, (void)unused5;
-	if ((uint16_t)domain == DOMID_SELF || (uint16_t)domain == d->domain_id)
-		return do_update_va_mapping(va, new_entry, flags, 0, 0);
-	return -XEN_ESRCH;
+	(void)unused5;
+	if (!owner)
+		return lookup_error;
+	v->foreign_owner = owner == v->domain ? NULL : owner;
+	long rc = do_update_va_mapping(va, new_entry, flags, 0, 0);
+
+	v->foreign_owner = NULL;
+	return rc;
 }
 
 /*

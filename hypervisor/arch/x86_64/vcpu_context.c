@@ -54,6 +54,10 @@ int vcpu_context_set(struct vcpu *v, const struct vcpu_guest_context *c)
 	unsigned long kernel_l4 = xen_cr3_to_pfn(c->ctrlreg[3]);
 	unsigned long user_l4 = xen_cr3_to_pfn(c->ctrlreg[1]);
 
+	if (!(c->flags & VGCF_in_kernel) && !user_l4)
+		return -XEN_EINVAL; /* user mode needs its page table */
+	if (c->vm_assist & ~VM_ASSIST_VALID_64BIT_PV)
+		return -XEN_EINVAL;
 	if (!addresses_canonical(c) || c->ldt_ents > LDT_MAX_ENTRIES ||
 	    (c->ldt_base & (PAGE_SIZE - 1)) || c->gdt_ents > FIRST_RESERVED_GDT_ENTRY)
 		return -XEN_EINVAL;
@@ -102,8 +106,6 @@ int vcpu_context_set(struct vcpu *v, const struct vcpu_guest_context *c)
 		v->data_selectors[i] = selectors[i] > 3 ? selectors[i] | 3 : 0;
 	v->iopl = (unsigned int)((r->rflags & EFLAGS_IOPL) >> 12);
 	v->user_mode = !(c->flags & VGCF_in_kernel);
-	if (v->user_mode && !user_l4) /* Xen enters user mode only with a user table */
-		v->user_mode = false;
 
 	for (unsigned int i = 0; i < 256; i++) {
 		v->traps[i].flags = 0;
@@ -134,6 +136,7 @@ int vcpu_context_set(struct vcpu *v, const struct vcpu_guest_context *c)
 	v->domain->vm_assist = c->vm_assist;
 	if (v->fpu)
 		fpu_state_load_legacy(v->fpu, (c->flags & VGCF_I387_VALID) ? c->fpu_ctxt.x : NULL);
+	v->fpu_initialised = c->flags & VGCF_I387_VALID;
 	v->initialised = true;
 	return 0;
 }
@@ -144,9 +147,10 @@ void vcpu_context_get(const struct vcpu *v, struct vcpu_guest_context *c)
 	struct cpu_user_regs *r = &c->user_regs;
 
 	memset(c, 0, sizeof(*c));
-	c->flags = VGCF_I387_VALID | (v->user_mode ? 0 : VGCF_in_kernel) |
+	c->flags = (v->fpu_initialised ? VGCF_I387_VALID : 0) | (v->user_mode ? 0 : VGCF_in_kernel) |
 		   (v->syscall_masks_events ? VGCF_syscall_disables_events : 0) |
-		   (v->initialised ? VGCF_online : 0);
+		   (v->failsafe_masks_events ? VGCF_failsafe_disables_events : 0) |
+		   (v->started ? VGCF_online : 0);
 	if (v->fpu)
 		fpu_state_store_legacy(v->fpu, c->fpu_ctxt.x);
 	r->r15 = regs->r15, r->r14 = regs->r14, r->r13 = regs->r13, r->r12 = regs->r12;
