@@ -56,3 +56,21 @@ uint64_t guest_lookup_pte(unsigned long va, int *level_out)
 		*level_out = level;
 	return entry;
 }
+
+uint64_t guest_l1_entry_maddr(unsigned long va)
+{
+	const uint64_t *table = (const uint64_t *)guest_start_info->pt_base;
+	uint64_t table_mfn = virt_to_mfn(table);
+
+	for (int level = 4; level > 1; level--) {
+		uint64_t entry = table[(va >> (PAGE_SHIFT + 9 * (level - 1))) & 511];
+
+		if (!(entry & _PAGE_PRESENT) || (entry & _PAGE_PSE))
+			return 0;
+		table_mfn = (entry & PTE_ADDRESS_MASK) >> PAGE_SHIFT;
+		table = mfn_to_virt(table_mfn);
+		if (!table)
+			return 0;
+	}
+	return (table_mfn << PAGE_SHIFT) + ((va >> PAGE_SHIFT) & 511) * 8;
+}

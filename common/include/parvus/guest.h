@@ -51,8 +51,13 @@ extern char guest_image_start[], guest_image_end[], guest_bss_start[], guest_bss
 /* cmdline.c: the command line, and whether it holds word (a whole space-separated word). */
 const char *guest_cmdline(void);
 bool guest_cmdline_has(const char *word);
+/* The number in a word NAME=VALUE (decimal, or hex with 0x); false if absent or not a number. */
+bool guest_cmdline_number(const char *name, unsigned long *value);
 
-/* console.c: output through console_io (CONSOLEIO_write), line-buffered by printf. */
+/*
+ * console.c: output, line-buffered by printf: through console_io (CONSOLEIO_write) for dom0,
+ * onto the console ring page of start_info.console.domU for other domains.
+ */
 long console_write(const char *text, size_t length);
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
@@ -74,5 +79,11 @@ void *mfn_to_virt(unsigned long mfn);
  * level_out, if given, receives the level the walk stopped at (1 = L1 entry returned).
  */
 uint64_t guest_lookup_pte(unsigned long va, int *level_out);
+
+/*
+ * The machine address of the L1 entry that maps va (a 4 KiB page of the initial mapping), as
+ * mmu_update's MMU_NORMAL_PT_UPDATE wants it; 0 when va is not mapped that way.
+ */
+uint64_t guest_l1_entry_maddr(unsigned long va);
 
 #endif /* PARVUS_GUEST_H */
