@@ -12,8 +12,12 @@ GUEST_TEST_LIB := $(wildcard tests/guests/lib/*.c)
 $(GUEST_BUILD)/obj/tests/guests/%.o: GUEST_CFLAGS += -Itests/guests/lib
 GUEST_TEST_KERNELS := $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_TEST_AREAS))
 
+# An area may link more: GUEST_AREA_SOURCES_<area>.
+GUEST_AREA_SOURCES_builder := $(TOOLSTACK_SOURCES)
+
 $(foreach area,$(GUEST_TEST_AREAS),$(eval $(call guest_kernel,$(BUILD)/guests/$(area).elf,\
-	$(sort $(wildcard tests/guests/$(area)/*.c tests/guests/$(area)/*.S)) $(GUEST_TEST_LIB))))
+	$(sort $(wildcard tests/guests/$(area)/*.c tests/guests/$(area)/*.S)) $(GUEST_TEST_LIB) \
+	$(GUEST_AREA_SOURCES_$(area)))))
 
 # A ramdisk with a self-describing pattern, for start_of_day's module checks.
 $(BUILD)/guests/ramdisk.bin: tests/guests/make-ramdisk

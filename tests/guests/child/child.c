@@ -1,0 +1,162 @@
+/*
+ * child: the unprivileged domain the builder test kernel (tests/guests/builder) builds and runs
+ * with domctl. It is not a test on its own: it cannot print (Xen refuses console_io to a domU;
+ * its printf goes to the console ring, which the builder reads) and it checks nothing itself.
+ * It records what the hypervisor answered to what it tried in a page it grants to dom0
+ * (builder/child_page.h), and the builder checks those answers against Xen's.
+ *
+ * Started by hand as dom0 it has no command line to work from and crashes at once.
+ */
+#include <string.h>
+#include <parvus/guest.h>
+#include <parvus/hypercall.h>
+#include <public/domctl.h>
+#include <public/errno.h>
+#include <public/sysctl.h>
+#include "../builder/child_page.h"
+#include "event_wait.h"
+#include "guest_lib.h"
+
+#define PTE_RW (_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY)
+#define MISSING_DOMAIN 0x7fef /* an ordinary id the builder never creates */
+
+/* The page we grant to dom0 (one frame of our own, in .bss). */
+static struct child_page page __attribute__((aligned(PAGE_SIZE)));
+_Static_assert(sizeof(page) <= PAGE_SIZE, "the child's page is one page");
+
+static unsigned long number(const char *name)
+{
+	unsigned long value;
+
+	if (!guest_cmdline_number(name, &value))
+		guest_crash("no %s= on the command line '%s'", name, guest_cmdline());
+	return value;
+}
+
+static long domctl_as(uint32_t cmd, domid_t domain, uint32_t version)
+{
+	struct xen_domctl op;
+
+	memset(&op, 0, sizeof(op));
+	op.cmd = cmd;
+	op.interface_version = version;
+	op.domain = domain;
+	return HYPERVISOR_domctl(&op);
+}
+
+static long physinfo_as(uint32_t version)
+{
+	struct xen_sysctl op;
+
+	memset(&op, 0, sizeof(op));
+	op.cmd = XEN_SYSCTL_physinfo;
+	op.interface_version = version;
+	return HYPERVISOR_sysctl(&op);
+}
+
+/* Try what only dom0 may do, and mapping a frame we do not own; record every answer. */
+static void probe_privilege(unsigned long dom0_mfn)
+{
+	const uint32_t version = XEN_DOMCTL_INTERFACE_VERSION;
+	void *probe_page = scratch_page(1);
+
+	page.probe[PROBE_DOMCTL_INFO_OF_DOM0] = domctl_as(XEN_DOMCTL_getdomaininfo, 0, version);
+	page.probe[PROBE_DOMCTL_PAUSE_DOM0] = domctl_as(XEN_DOMCTL_pausedomain, 0, version);
+	page.probe[PROBE_DOMCTL_CREATE] = domctl_as(XEN_DOMCTL_createdomain, 0, version);
+	page.probe[PROBE_DOMCTL_MISSING_DOMAIN] =
+		domctl_as(XEN_DOMCTL_pausedomain, MISSING_DOMAIN, version);
+	page.probe[PROBE_DOMCTL_BAD_VERSION] = domctl_as(XEN_DOMCTL_getdomaininfo, 0, version - 1);
+	page.probe[PROBE_SYSCTL_PHYSINFO] = physinfo_as(XEN_SYSCTL_INTERFACE_VERSION);
+	page.probe[PROBE_SYSCTL_BAD_VERSION] = physinfo_as(XEN_SYSCTL_INTERFACE_VERSION - 1);
+
+	page.probe[PROBE_MAP_DOM0_FRAME] = map_page(probe_page, dom0_mfn, PTE_RW);
+	struct mmu_update update = {
+		.ptr = guest_l1_entry_maddr((unsigned long)probe_page) | MMU_NORMAL_PT_UPDATE,
+		.val = (dom0_mfn << PAGE_SHIFT) | PTE_RW,
+	};
+	page.probe[PROBE_MMU_UPDATE_AS_DOM0] = HYPERVISOR_mmu_update(&update, 1, NULL, 0);
+	uint64_t pte = guest_lookup_pte((unsigned long)probe_page, NULL);
+	page.probe_page_kept = (pte & PTE_ADDRESS_MASK) == virt_to_mfn(probe_page) << PAGE_SHIFT;
+
+	struct evtchn_alloc_unbound alloc = {.dom = 0, .remote_dom = DOMID_SELF};
+	page.probe[PROBE_ALLOC_UNBOUND_IN_DOM0] =
+		HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &alloc);
+	char text[] = "child: console_io from a domU\n";
+	page.probe[PROBE_CONSOLE_IO] =
+		HYPERVISOR_console_io(CONSOLEIO_write, sizeof(text) - 1, text);
+}
+
+/* Offer our page to dom0 through entry gref of our grant table (version 1). */
+static void grant_page(grant_ref_t gref)
+{
+	xen_pfn_t frame = 0;
+	struct gnttab_setup_table setup = {.dom = DOMID_SELF, .nr_frames = 1};
+
+	set_xen_guest_handle(setup.frame_list, &frame);
+	long rc = HYPERVISOR_grant_table_op(GNTTABOP_setup_table, &setup, 1);
+	if (rc || setup.status != GNTST_okay)
+		guest_crash("GNTTABOP_setup_table: %ld, status %d", rc, setup.status);
+	if (gref >= PAGE_SIZE / sizeof(struct grant_entry_v1))
+		guest_crash("gref %u is past our table's first frame", gref);
+
+	volatile struct grant_entry_v1 *table = scratch_page(0);
+	rc = map_page((void *)table, frame, PTE_RW);
+	if (rc)
+		guest_crash("cannot map our grant table frame %#lx: %ld", frame, rc);
+	table[gref].domid = 0;
+	table[gref].frame = (uint32_t)virt_to_mfn(&page);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the flags last: then the entry is valid */
+	table[gref].flags = GTF_permit_access;
+}
+
+/* Answer dom0's events for ever, as command says. */
+static __attribute__((noreturn)) void serve(evtchn_port_t port)
+{
+	for (;;) {
+		event_wait(port, 0);
+		switch (page.command) {
+		case CHILD_PING:
+			page.pongs++;
+			event_send(port);
+			break;
+		case CHILD_SPIN:
+			while (page.command == CHILD_SPIN)
+				page.spins++;
+			event_send(port);
+			break;
+		case CHILD_SHUTDOWN:
+			printf("child: powering off\n");
+			guest_poweroff();
+		default:
+			event_send(port);
+			break;
+		}
+	}
+}
+
+void guest_main(const struct start_info *si)
+{
+	printf("child: started, command line '%s'\n", guest_cmdline());
+	if (si->flags & SIF_INITDOMAIN)
+		guest_crash("the child runs under the builder test kernel, not as dom0");
+	unsigned long dom0_port = number("evtchn"), gref = number("gref");
+	unsigned long dom0_mfn = number("foreign_mfn");
+
+	page.nr_pages = si->nr_pages;
+	page.si_flags = si->flags;
+	probe_privilege(dom0_mfn);
+
+	struct evtchn_bind_interdomain bind = {.remote_dom = 0,
+					       .remote_port = (evtchn_port_t)dom0_port};
+	long rc = HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &bind);
+	if (rc)
+		guest_crash("cannot bind to dom0's port %lu: %ld", dom0_port, rc);
+	page.local_port = bind.local_port;
+	page.magic = CHILD_MAGIC;
+	grant_page((grant_ref_t)gref);
+	printf("child: bound port %u to dom0's %lu, page granted as %lu; ready\n", bind.local_port,
+	       dom0_port, gref);
+
+	event_send(bind.local_port); /* ready */
+	serve(bind.local_port);
+}
