@@ -27,8 +27,9 @@ static uint64_t tables[PV_BUILD_MAX_TABLES][512] __attribute__((aligned(PAGE_SIZ
 static struct start_info start_info;
 static struct vcpu_guest_context context;
 
-/* What the window shows now: a frame of the domain, or (window_mfn 0) our own page. */
-static xen_pfn_t window_mfn;
+/* What the window shows now: a frame of the domain, or (NO_FRAME) our own page. */
+#define NO_FRAME (~(xen_pfn_t)0)
+static xen_pfn_t window_mfn = NO_FRAME;
 
 static long fail(struct pv_build *b, const char *step, long error)
 {
@@ -43,16 +44,17 @@ static uint8_t *show(struct pv_build *b, xen_pfn_t mfn, long *rc)
 	*rc = 0;
 	if (window_mfn != mfn) {
 		*rc = foreign_map(b->config.window, b->domid, mfn, true);
-		window_mfn = *rc ? 0 : mfn;
+		if (*rc == 0) /* a refused update leaves the entry as it was */
+			window_mfn = mfn;
 	}
 	return *rc ? NULL : b->config.window;
 }
 
 static long hide(struct pv_build *b)
 {
-	if (!window_mfn)
+	if (window_mfn == NO_FRAME)
 		return 0;
-	window_mfn = 0;
+	window_mfn = NO_FRAME;
 	return foreign_unmap(b->config.window);
 }
 
