@@ -11,7 +11,7 @@
  *
  * The child records what the hypervisor answered to its attempts at privileged operations in
  * the shared page, and this kernel checks them. The child's console ring is printed here,
- * each line as "child: ...".
+ * each of its lines after "| ".
  *
  *     tests/guests/on-xen builder --ramdisk build/guests/child.elf
  */
@@ -33,7 +33,8 @@
 #define CHILD_PAGES 2048 /* 8 MiB */
 #define CHILD_GREF 10	 /* past the 8 entries Xen's toolstack keeps for itself */
 #define PINGS 100000
-#define PING_BUDGET_MS 20000 /* TCG with two CPUs needs ~5 ms a round trip: stop at 20 s */
+/* On a loaded host, TCG with two CPUs once took 5 ms a round trip: stop after 20 s. */
+#define PING_BUDGET_MS 20000
 #define MIN_PINGS 1000
 /*
  * What Xen 4.17 may keep of a destroyed domain for good: its small allocations come from a
@@ -81,13 +82,13 @@ static void print_child_console(void)
 	while (consumer != producer) {
 		char c = ring->out[MASK_XENCONS_IDX(consumer++, ring->out)];
 
-		if (c != '\n' && used < sizeof(line) - 1) {
+		if (c != '\n')
 			line[used++] = c;
-			continue;
+		if (c == '\n' || used == sizeof(line) - 1) {
+			line[used] = '\0';
+			printf("| %s\n", line);
+			used = 0;
 		}
-		line[used] = '\0';
-		printf("| %s\n", line);
-		used = 0;
 	}
 	__atomic_store_n(&ring->out_cons, consumer, __ATOMIC_RELEASE);
 	foreign_unmap(console_window);
@@ -104,9 +105,9 @@ static void report_child_state(const char *when)
 }
 
 /*
- * dom0's first grant mapping makes Xen allocate a maptrack frame that dom0 keeps for good. Map
- * a grant of our own once before counting free pages, so that frame is not counted against the
- * child.
+ * dom0's first grant mapping makes Xen allocate a maptrack frame that dom0 keeps for good
+ * (without this, free_pages ends one page short). Map a grant of our own once before counting
+ * free pages, so that frame is not counted against the child.
  */
 static void warm_up_grant_mapping(void)
 {
