@@ -45,7 +45,16 @@ static bool vcpu_runnable(const struct vcpu *v)
 	       !v->domain->is_shutting_down;
 }
 
-/* Queue lock held. */
+/* The state a vCPU that stops running is in now. */
+static int leaving_state(const struct vcpu *v)
+{
+	if (v->blocked)
+		return RUNSTATE_blocked;
+	return vcpu_runnable(v) ? RUNSTATE_runnable : RUNSTATE_offline;
+}
+
+/* Queue lock held. A vCPU that waits for the CPU is runnable in its runstate (if it was
+ * running, it becomes so when it is switched out). */
 static void enqueue(struct run_queue *q, struct vcpu *v)
 {
 	if (v->on_queue)
@@ -53,6 +62,8 @@ static void enqueue(struct run_queue *q, struct vcpu *v)
 	v->queue_next = q->head;
 	q->head = v;
 	v->on_queue = true;
+	if (cpus[v->processor]->current != v && v->runstate.state != RUNSTATE_runnable)
+		runstate_change(v, RUNSTATE_runnable);
 }
 
 /* The queued vCPU with the least virtual time, taken off the queue; NULL if none. A vCPU that
@@ -196,6 +207,7 @@ void vcpu_stop_running(struct vcpu *v)
 			*link = v->queue_next;
 			v->queue_next = NULL;
 			v->on_queue = false;
+			runstate_change(v, leaving_state(v));
 			break;
 		}
 	}
@@ -236,14 +248,6 @@ void schedule_soon(void)
 
 	q->switch_due = true;
 	q->yielded = v && !v->blocked;
-}
-
-/* The state a vCPU that stops running is in now. */
-static int leaving_state(const struct vcpu *v)
-{
-	if (v->blocked)
-		return RUNSTATE_blocked;
-	return vcpu_runnable(v) ? RUNSTATE_runnable : RUNSTATE_offline;
 }
 
 /* Charge v for the time it ran since its slice began. */
