@@ -174,6 +174,8 @@ void domain_kill(struct domain *d)
 	for (unsigned int i = 0; i < DOMAIN_WATCHDOGS; i++)
 		if (d->watchdog_active[i])
 			timer_kill(&d->watchdogs[i]);
+	if (d->cap_timer.fn)
+		timer_kill(&d->cap_timer);
 	forget_global_virq_handler(d);
 	evtchn_domain_destroy(d);
 	grant_table_release_mappings(d);

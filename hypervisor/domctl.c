@@ -274,7 +274,7 @@ static long getvcpuinfo(struct domain *d, struct xen_domctl_getvcpuinfo *info)
 /*
  * XEN_DOMCTL_scheduler_op: Parvus's scheduler answers as Xen 4.17's default one, credit2
  * (weight and cap; weight 0 leaves it as it is). Weights divide a CPU between the domains whose
- * vCPUs share it (scheduler.c); caps are kept and reported but not yet enforced.
+ * vCPUs share it; a cap is the most of one CPU the domain may have (scheduler.c).
  */
 #define CREDIT2_MAX_CAP_PER_VCPU 100
 
@@ -293,7 +293,7 @@ static long scheduler_op(struct domain *d, struct xen_domctl_scheduler_op *op, b
 			return -XEN_EINVAL;
 		if (op->u.credit2.weight)
 			d->weight = op->u.credit2.weight;
-		d->cap = op->u.credit2.cap;
+		scheduler_set_cap(d, op->u.credit2.cap);
 		return 0;
 	default:
 		return -XEN_EINVAL;

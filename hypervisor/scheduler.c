@@ -29,6 +29,7 @@ struct run_queue {
 	bool switch_due;   /* the running vCPU should make way (set from interrupts too) */
 	bool yielded;	   /* the running vCPU asked to go after the others this once */
 	struct timer slice_timer;
+	uint64_t virtual_floor; /* the virtual time of the last vCPU chosen here */
 };
 
 static struct run_queue run_queues[MAX_CPUS];
@@ -42,7 +43,68 @@ static bool vcpu_runnable(const struct vcpu *v)
 {
 	return v->started && !__atomic_load_n(&v->blocked, __ATOMIC_SEQ_CST) &&
 	       !__atomic_load_n(&v->domain->pause_count, __ATOMIC_SEQ_CST) &&
+	       !__atomic_load_n(&v->domain->cap_parked, __ATOMIC_SEQ_CST) &&
 	       !v->domain->is_shutting_down;
+}
+
+/*
+ * Caps: a capped domain may run cap% of one CPU in each period of SCHEDULER_CAP_PERIOD_NS,
+ * all its vCPUs together. Once its budget is used up its vCPUs stop being runnable ("parked")
+ * until the period ends; then the budget is whole again and they go back on their queues.
+ */
+static uint64_t cap_budget(const struct domain *d)
+{
+	return SCHEDULER_CAP_PERIOD_NS * d->cap / 100;
+}
+
+static void cap_period_ended(void *data)
+{
+	struct domain *d = data;
+
+	__atomic_store_n(&d->cap_used, 0, __ATOMIC_SEQ_CST);
+	d->cap_period_start = now_ns();
+	__atomic_store_n(&d->cap_parked, false, __ATOMIC_SEQ_CST);
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		if (d->vcpus[i] && d->vcpus[i]->started)
+			vcpu_start(d->vcpus[i]); /* back on its queue if it can run */
+}
+
+void scheduler_set_cap(struct domain *d, uint16_t cap)
+{
+	d->cap = cap;
+	if (!cap && __atomic_load_n(&d->cap_parked, __ATOMIC_SEQ_CST)) {
+		timer_stop(&d->cap_timer);
+		cap_period_ended(d); /* uncapped: free at once */
+	}
+}
+
+/* Charge ran ns of CPU to a capped domain; park it when its budget is gone. */
+static void cap_charge(struct domain *d, uint64_t ran, uint64_t now)
+{
+	if (!d->cap)
+		return;
+	if (!d->cap_timer.fn)
+		timer_init(&d->cap_timer, cap_period_ended, d, this_cpu()->id);
+	if (!__atomic_load_n(&d->cap_parked, __ATOMIC_SEQ_CST) &&
+	    now - d->cap_period_start >= SCHEDULER_CAP_PERIOD_NS) {
+		d->cap_period_start = now; /* a new period, budget whole */
+		__atomic_store_n(&d->cap_used, 0, __ATOMIC_SEQ_CST);
+	}
+	uint64_t used = __atomic_add_fetch(&d->cap_used, ran, __ATOMIC_SEQ_CST);
+
+	if (used >= cap_budget(d) && !__atomic_exchange_n(&d->cap_parked, true, __ATOMIC_SEQ_CST))
+		timer_set(&d->cap_timer, d->cap_period_start + SCHEDULER_CAP_PERIOD_NS);
+}
+
+/* How long the running v may go on before its domain's budget is gone (capped ones). */
+static uint64_t cap_left(const struct vcpu *v)
+{
+	const struct domain *d = v->domain;
+	uint64_t used = __atomic_load_n(&d->cap_used, __ATOMIC_SEQ_CST);
+
+	if (!d->cap)
+		return UINT64_MAX;
+	return used >= cap_budget(d) ? 0 : cap_budget(d) - used;
 }
 
 /* The state a vCPU that stops running is in now. */
@@ -59,6 +121,10 @@ static void enqueue(struct run_queue *q, struct vcpu *v)
 {
 	if (v->on_queue)
 		return;
+	/* A vCPU that slept does not bank the time it did not use: it starts level with the
+	 * least served of those that ran meanwhile. */
+	if (v->virtual_time < q->virtual_floor)
+		v->virtual_time = q->virtual_floor;
 	v->queue_next = q->head;
 	q->head = v;
 	v->on_queue = true;
@@ -254,10 +320,11 @@ void schedule_soon(void)
 static void account(struct vcpu *v, uint64_t now)
 {
 	unsigned int weight = v->domain->weight ? v->domain->weight : SCHEDULER_DEFAULT_WEIGHT;
+	uint64_t ran = now > v->slice_start ? now - v->slice_start : 0;
 
-	if (now > v->slice_start)
-		v->virtual_time += (now - v->slice_start) * SCHEDULER_DEFAULT_WEIGHT / weight;
+	v->virtual_time += ran * SCHEDULER_DEFAULT_WEIGHT / weight;
 	v->slice_start = now;
+	cap_charge(v->domain, ran, now);
 }
 
 /* Halt until something on this CPU's queue can run; returns it. Interrupts off. */
@@ -276,15 +343,21 @@ static struct vcpu *idle_until_runnable(struct run_queue *q)
 	}
 }
 
-/* After a switch to next on this CPU: a slice if others wait, else none. */
-static void arm_slice(struct run_queue *q, uint64_t now)
+/* After a switch to next on this CPU: a slice if others wait (shorter if next's domain has
+ * less budget left), else none unless its cap runs out first. */
+static void arm_slice(struct run_queue *q, struct vcpu *next, uint64_t now)
 {
 	spin_lock(&q->lock);
 	bool others_wait = q->head != NULL;
 
 	spin_unlock(&q->lock);
-	if (others_wait)
-		timer_set(&q->slice_timer, now + SCHEDULER_SLICE_NS);
+	uint64_t length = others_wait ? SCHEDULER_SLICE_NS : UINT64_MAX;
+	uint64_t left = cap_left(next);
+
+	if (left < length)
+		length = left;
+	if (length != UINT64_MAX)
+		timer_set(&q->slice_timer, now + length);
 	else
 		timer_stop(&q->slice_timer);
 }
@@ -309,7 +382,7 @@ void scheduler_idle_cpu(void)
 		set_current_vcpu(next);
 		resume(next, now);
 		arch_vcpu_enter(next, &next->regs);
-		arm_slice(q, now);
+		arm_slice(q, next, now);
 		/* From here the CPU switches vCPUs on its returns to guests; guest_run comes back
 		 * only when a domain that must stop the machine (dom0) stops. */
 		uint64_t how = guest_run(&next->regs);
@@ -339,12 +412,15 @@ void scheduler_return_to_guest(struct cpu_regs *regs)
 		enqueue(q, prev);
 	struct vcpu *next = dequeue_next(q, q->yielded ? prev : NULL);
 
-	if (next)
+	if (next) {
 		next->is_running = true;
+		if (next->virtual_time > q->virtual_floor)
+			q->virtual_floor = next->virtual_time;
+	}
 	q->yielded = false;
 	spin_unlock(&q->lock);
 	if (next == prev) {
-		timer_set(&q->slice_timer, now + SCHEDULER_SLICE_NS);
+		arm_slice(q, next, now);
 		return;
 	}
 	/* prev stops: its registers saved, its state recorded while its page tables are live. */
@@ -363,5 +439,5 @@ void scheduler_return_to_guest(struct cpu_regs *regs)
 	*regs = next->regs;
 	resume(next, now);
 	arch_vcpu_enter(next, regs);
-	arm_slice(q, now);
+	arm_slice(q, next, now);
 }

@@ -19,6 +19,7 @@
 
 #define SCHEDULER_SLICE_NS 10000000ull /* 10 ms */
 #define SCHEDULER_DEFAULT_WEIGHT 256   /* as Xen's credit scheduler */
+#define SCHEDULER_CAP_PERIOD_NS 10000000ull /* caps are shares of each 10 ms */
 
 struct cpu_regs;
 struct domain;
@@ -41,6 +42,8 @@ void vcpu_wake_pollers(struct domain *d, uint32_t port);
 void vcpu_stop_running(struct vcpu *v);
 /* The current vCPU should give up the CPU on its way back to the guest. */
 void schedule_soon(void);
+/* A domain's cap (percent of one CPU, 0 for none), as scheduler_op sets it. */
+void scheduler_set_cap(struct domain *d, uint16_t cap);
 /* Will the current vCPU be switched out on its way back to the guest? */
 bool scheduler_switch_pending(void);
 /* From abandon_to_scheduler: the current vCPU is not runnable; fill *regs with the next. */
