@@ -12,7 +12,9 @@
  *  - VGCF_online in the context marks the vCPU up (is_up 1) but does not wake it, and
  *    neither does VCPUOP_up then (it only wakes a vCPU it finds down): down and up again do;
  *  - vCPU 1 then starts at the context's rip with its registers, stack, segment bases and
- *    FPU state (VGCF_i387_valid), RPL 3 selectors, rflags.IF set and IOPL taken out.
+ *    FPU state (VGCF_i387_valid), RPL 3 selectors, rflags.IF set and IOPL taken out; its
+ *    exceptions go through the context's trap table, a page fault's address to vCPU 1's
+ *    own vcpu_info.arch.cr2.
  */
 #include <string.h>
 #include <parvus/guest_test.h>
@@ -36,6 +38,14 @@
 extern char secondary_entry[];
 
 static const uint64_t fs_word = FS_WORD, gs_word = GS_WORD;
+
+/* What vCPU 1's exceptions looked like (CMD_TRAPS). */
+static volatile struct {
+	uint64_t int3_on[2]; /* breakpoints taken, by the vCPU whose stack the handler ran on */
+	uint64_t int3_rip, int3_cs;
+	int fault;	 /* what probe_read of an unmapped address returned */
+	uint64_t cr2[2]; /* both vcpu_info.arch.cr2 after the fault */
+} traps_seen;
 static struct vcpu_guest_context context __attribute__((aligned(16)));
 static struct vcpu_guest_context broken __attribute__((aligned(16)));
 
@@ -271,6 +281,46 @@ static void check_entry_state(void)
 		 "its events are still masked (the context has no say in that)");
 }
 
+static void breakpoint(struct trap_frame *frame)
+{
+	traps_seen.int3_on[this_vcpu()]++;
+	traps_seen.int3_rip = frame->rip;
+	traps_seen.int3_cs = frame->cs & 0xffff;
+}
+
+void secondary_traps(void)
+{
+	uint64_t value;
+
+	__asm__ volatile("int3");
+	vcpu_info_of(0)->arch.cr2 = 0;
+	vcpu_info_of(SECONDARY)->arch.cr2 = 0;
+	traps_seen.fault = probe_read((const void *)0x1000, &value);
+	traps_seen.cr2[0] = vcpu_info_of(0)->arch.cr2;
+	traps_seen.cr2[1] = vcpu_info_of(SECONDARY)->arch.cr2;
+}
+
+static void check_secondary_traps(void)
+{
+	test_section("vCPU 1's exceptions");
+	if (!CHECK_EQ(trap_set_handler(TRAP_int3, 3, false, breakpoint), 0, "an int3 handler"))
+		return;
+	CHECK(wait_done(post(CMD_TRAPS, 0)), "vCPU 1 took an int3 and a page fault");
+	printf("int3 on vCPU 0 %lu, on vCPU 1 %lu (rip %#lx cs %#lx); probe_read(0x1000) %d, "
+	       "cr2 of vCPU 0 %#lx, of vCPU 1 %#lx\n",
+	       traps_seen.int3_on[0], traps_seen.int3_on[1], traps_seen.int3_rip,
+	       traps_seen.int3_cs, traps_seen.fault, traps_seen.cr2[0], traps_seen.cr2[1]);
+	CHECK_EQ(traps_seen.int3_on[SECONDARY], 1,
+		 "the breakpoint went through the context's trap table, on vCPU 1's stack");
+	CHECK_EQ(traps_seen.int3_on[0], 0, "not to vCPU 0");
+	CHECK_EQ(traps_seen.int3_cs, FLAT_KERNEL_CS & ~3,
+		 "the frame's cs is 0xe030: interrupted in kernel mode (RPL 0 in the frame)");
+	CHECK_EQ(traps_seen.fault, TRAP_page_fault + 1, "reading 0x1000 on vCPU 1 is a #PF");
+	CHECK_EQ(traps_seen.cr2[1], 0x1000, "its address is in vCPU 1's vcpu_info.arch.cr2");
+	CHECK_EQ(traps_seen.cr2[0], 0, "not in vCPU 0's");
+	trap_set_handler(TRAP_int3, 3, false, NULL);
+}
+
 bool check_bringup(void)
 {
 	check_boot_state();
@@ -280,5 +330,6 @@ bool check_bringup(void)
 	if (!CHECK(mailbox.entries == 1, "vCPU 1 runs: the other tests can go on"))
 		return false;
 	check_entry_state();
+	check_secondary_traps();
 	return true;
 }

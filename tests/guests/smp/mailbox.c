@@ -227,6 +227,9 @@ static void run(enum command command, uint64_t argument)
 	case CMD_WAKE_VCPU0:
 		secondary_wake_vcpu0();
 		break;
+	case CMD_TRAPS:
+		secondary_traps();
+		break;
 	default:
 		guest_crash("vCPU 1: unknown command %u", command);
 	}

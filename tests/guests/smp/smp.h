@@ -76,6 +76,7 @@ enum command {
 	CMD_TLB_WATCH,	  /* tlb.c: read a page through a mapping until stopped */
 	CMD_SPIN,	  /* down_up.c: count until stopped */
 	CMD_WAKE_VCPU0,	  /* down_up.c: wait for vCPU 0 to go down, then bring it up */
+	CMD_TRAPS,	  /* bringup.c: take an int3 and a page fault */
 };
 
 struct mailbox {
@@ -105,6 +106,7 @@ void secondary_fpu_spin(void);
 void secondary_tlb_watch(void);
 void secondary_spin(void);
 void secondary_wake_vcpu0(void);
+void secondary_traps(void);
 
 /* The checks, run on vCPU 0 in this order by guest_main (smp.c). */
 bool check_bringup(void); /* bringup.c: false when vCPU 1 never ran */
