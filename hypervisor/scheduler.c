@@ -292,6 +292,14 @@ void vcpu_stop_running(struct vcpu *v)
 		cpu_relax();
 }
 
+void scheduler_notify(struct vcpu *v)
+{
+	unsigned int cpu = v->processor;
+
+	if (cpu != this_cpu()->id && __atomic_load_n(&cpus[cpu]->current, __ATOMIC_SEQ_CST) == v)
+		arch_timer_kick(cpu); /* an interrupt: its way back to the guest delivers events */
+}
+
 void scheduler_kick(struct vcpu *v)
 {
 	__atomic_store_n(&queue_of_cpu(v->processor)->switch_due, true, __ATOMIC_SEQ_CST);

@@ -48,6 +48,9 @@ void scheduler_set_cap(struct domain *d, uint16_t cap);
 bool scheduler_switch_pending(void);
 /* From abandon_to_scheduler: the current vCPU is not runnable; fill *regs with the next. */
 void scheduler_after_abandon(struct cpu_regs *regs);
+/* v has something to take on its way back to the guest (an event): if it runs on another
+ * CPU, interrupt that CPU so that it does so now. */
+void scheduler_notify(struct vcpu *v);
 /* Make v's CPU look at its choice again on its next way back to a guest (v stopped being
  * runnable). Does not wait. */
 void scheduler_kick(struct vcpu *v);
