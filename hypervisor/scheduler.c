@@ -19,6 +19,7 @@
 #include <arch/context_switch.h>
 #include <arch/guest.h>
 #include <arch/fpu.h>
+#include <arch/tlb_flush.h>
 #include <arch/x86.h>
 #include <public/errno.h>
 #include <public/vcpu.h>
@@ -288,8 +289,10 @@ void vcpu_stop_running(struct vcpu *v)
 	/* Running elsewhere: that CPU switches on its way back to the guest after the kick. */
 	__atomic_store_n(&q->switch_due, true, __ATOMIC_SEQ_CST);
 	arch_timer_kick(v->processor);
-	while (__atomic_load_n(&cpus[v->processor]->current, __ATOMIC_SEQ_CST) == v)
+	while (__atomic_load_n(&cpus[v->processor]->current, __ATOMIC_SEQ_CST) == v) {
+		tlb_flush_serve(); /* it may be waiting for our answer to a flush */
 		cpu_relax();
+	}
 }
 
 void scheduler_notify(struct vcpu *v)
