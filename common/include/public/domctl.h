@@ -35,6 +35,7 @@
 #define XEN_DOMCTL_max_vcpus 15
 #define XEN_DOMCTL_scheduler_op 16
 #define XEN_DOMCTL_setdomainhandle 17
+#define XEN_DOMCTL_hypercall_init 22
 #define XEN_DOMCTL_getpageframeinfo3 61
 #define XEN_DOMCTL_set_virq_handler 66
 
@@ -256,6 +257,15 @@ struct xen_domctl_setdomainhandle {
 };
 
 /*
+ * XEN_DOMCTL_hypercall_init: the hypervisor writes its hypercall stubs into one page of the
+ * domain (for PV, gmfn is the machine frame), which must be the domain's own, ordinary memory.
+ * This is how Xen's toolstack fills the page the kernel's HYPERCALL_PAGE note names.
+ */
+struct xen_domctl_hypercall_init {
+	uint64_t gmfn;
+};
+
+/*
  * XEN_DOMCTL_set_virq_handler: make the target domain the receiver of one global VIRQ
  * (VIRQ_DOM_EXC, VIRQ_CON_RING, ...) in place of dom0.
  */
@@ -282,6 +292,7 @@ struct xen_domctl {
 		struct xen_domctl_max_vcpus max_vcpus;
 		struct xen_domctl_scheduler_op scheduler_op;
 		struct xen_domctl_setdomainhandle setdomainhandle;
+		struct xen_domctl_hypercall_init hypercall_init;
 		struct xen_domctl_set_virq_handler set_virq_handler;
 		uint8_t pad[128];
 	} u;
