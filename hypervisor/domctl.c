@@ -345,6 +345,21 @@ static long operate(struct xen_domctl *op, struct domain *d, bool *copy_back)
 	}
 	case XEN_DOMCTL_scheduler_op:
 		return scheduler_op(d, &op->u.scheduler_op, copy_back);
+	case XEN_DOMCTL_hypercall_init: {
+		/* A frame of the domain's own memory, which can be writable (no page table). */
+		uint64_t mfn = op->u.hypercall_init.gmfn;
+		struct page_info *pg = mfn_valid(mfn) ? mfn_to_page(mfn) : NULL;
+
+		if (!pg || !get_page(pg, d))
+			return -XEN_EINVAL;
+		if (get_page_type(pg, PGT_WRITABLE)) {
+			put_page(pg);
+			return -XEN_EPERM;
+		}
+		hypercall_page_fill(page_to_virt(pg));
+		put_page_and_type(pg);
+		return 0;
+	}
 	case XEN_DOMCTL_set_virq_handler:
 		return set_global_virq_handler(d, op->u.set_virq_handler.virq);
 	case XEN_DOMCTL_setdomainhandle:
