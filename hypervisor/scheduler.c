@@ -25,6 +25,8 @@
 #include <public/vcpu.h>
 
 struct run_queue {
+	uint64_t quiescent; /* points passed where this CPU holds no domain pointer */
+	bool idle;	    /* halted with nothing to run: quiescent all along */
 	spinlock_t lock;
 	struct vcpu *head; /* the runnable vCPUs placed on this CPU, not running */
 	bool switch_due;   /* the running vCPU should make way (set from interrupts too) */
@@ -170,6 +172,22 @@ static void poll_timeout(void *data)
 	if (__atomic_fetch_and(&v->domain->poll_mask, ~(1ull << v->vcpu_id), __ATOMIC_SEQ_CST) &
 	    (1ull << v->vcpu_id))
 		vcpu_wake(v);
+}
+
+uint64_t scheduler_quiescent_count(unsigned int cpu)
+{
+	return __atomic_load_n(&run_queues[cpu].quiescent, __ATOMIC_SEQ_CST);
+}
+
+bool scheduler_quiescent(unsigned int cpu, uint64_t seen)
+{
+	return __atomic_load_n(&run_queues[cpu].idle, __ATOMIC_SEQ_CST) ||
+	       __atomic_load_n(&run_queues[cpu].quiescent, __ATOMIC_SEQ_CST) != seen;
+}
+
+static void pass_quiescent_point(struct run_queue *q)
+{
+	__atomic_add_fetch(&q->quiescent, 1, __ATOMIC_SEQ_CST);
 }
 
 void scheduler_init(void)
@@ -348,8 +366,12 @@ static struct vcpu *idle_until_runnable(struct run_queue *q)
 		if (next)
 			next->is_running = true;
 		spin_unlock(&q->lock);
-		if (next)
+		if (next) {
+			__atomic_store_n(&q->idle, false, __ATOMIC_SEQ_CST);
 			return next;
+		}
+		pass_quiescent_point(q);
+		__atomic_store_n(&q->idle, true, __ATOMIC_SEQ_CST);
 		__asm__ volatile("sti; hlt; cli" : : : "memory"); /* no wake-up lost between */
 	}
 }
@@ -408,6 +430,10 @@ void scheduler_return_to_guest(struct cpu_regs *regs)
 {
 	struct run_queue *q = queue_of_cpu(this_cpu()->id);
 	struct vcpu *prev = current_vcpu();
+
+	pass_quiescent_point(q);
+	if (__atomic_load_n(&dead_domains_waiting, __ATOMIC_RELAXED))
+		domain_reclaim();
 
 	if (!prev || !q->switch_due)
 		return;

@@ -184,6 +184,10 @@ void domain_kill(struct domain *d);
  * it is not in tot_pages, and it counts in shared_pages until freed. */
 struct page_info;
 void domain_assign_shared_frame(struct domain *d, struct page_info *pg);
+/* Free the memory of dead domains no CPU can still be using (domain_lifecycle.c); how many
+ * wait for that. */
+void domain_reclaim(void);
+extern unsigned int dead_domains_waiting;
 /* A frame of d was freed (page_type_free_hook): counted in tot_pages, or a shared one. */
 void domain_frame_gone(struct domain *d, bool counted);
 /* What XEN_DOMCTL_getdomaininfo reports of d (domctl.c). */

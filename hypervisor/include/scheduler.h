@@ -54,6 +54,10 @@ void scheduler_notify(struct vcpu *v);
 /* Make v's CPU look at its choice again on its next way back to a guest (v stopped being
  * runnable). Does not wait. */
 void scheduler_kick(struct vcpu *v);
+/* Grace periods for freeing domains: a count of the points where CPU cpu held no domain
+ * pointer, and whether it has passed one since the count was seen. */
+uint64_t scheduler_quiescent_count(unsigned int cpu);
+bool scheduler_quiescent(unsigned int cpu, uint64_t seen);
 /* On every return to a guest (interrupts off): switch vCPUs in *regs if one is due. */
 void scheduler_return_to_guest(struct cpu_regs *regs);
 
