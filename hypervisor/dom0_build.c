@@ -10,6 +10,7 @@
  * is pinned: page_type.c validates the whole tree we built, so a builder mistake (a page
  * table mapped writable, a frame that is not dom0's) stops the boot instead of becoming a hole.
  */
+#include <hypercall.h>
 #include <dom0_build.h>
 #include <grant_table.h>
 #include <direct_map.h>
@@ -135,27 +136,6 @@ static int build_page_tables(struct builder *b, const struct pv_layout *layout, 
 	return 0;
 }
 
-/*
- * Xen's 64-bit hypercall stubs: save rcx and r11 (SYSCALL overwrites them), call, return.
- * iret's stub is different: the guest jumps to it with an iret frame on its stack, and it
- * pushes rax too, completing struct iret_context; it never returns.
- */
-static void fill_hypercall_page(uint8_t *page)
-{
-	memset(page, 0xcc, PAGE_SIZE); /* int3 between stubs */
-	for (unsigned int n = 0; n < PAGE_SIZE / 32; n++) {
-		const uint8_t stub[] = {0x51, 0x41, 0x53, 0xb8, (uint8_t)n, 0, 0, 0,
-					0x0f, 0x05, 0x41, 0x5b, 0x59, 0xc3};
-		const uint8_t iret_stub[] = {0x51, 0x41, 0x53, 0x50, 0xb8, (uint8_t)n,
-					     0,	   0,	 0,    0x0f, 0x05};
-
-		if (n == __HYPERVISOR_iret)
-			memcpy(page + n * 32, iret_stub, sizeof(iret_stub));
-		else
-			memcpy(page + n * 32, stub, sizeof(stub));
-	}
-}
-
 static void free_domain_pages(struct builder *b)
 {
 	/* Dropping the domain's own reference frees each frame (page_type_free_hook). */
@@ -259,7 +239,7 @@ int dom0_build(const struct boot_info *info, uint64_t dom0_mem, struct dom0_imag
 	}
 	if (notes.hypercall_page != XEN_ELFNOTE_UNSET &&
 	    va_in_region(&b, notes.hypercall_page, PAGE_SIZE))
-		fill_hypercall_page((uint8_t *)region_pointer(&b, notes.hypercall_page));
+		hypercall_page_fill((uint8_t *)region_pointer(&b, notes.hypercall_page));
 
 	b.next_table_pfn = layout.page_tables.pfn;
 	b.tables_end_pfn = layout.page_tables.pfn + layout.nr_pt_frames;

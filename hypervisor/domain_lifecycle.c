@@ -152,13 +152,77 @@ static void relinquish_memory(struct domain *d)
 	}
 }
 
+/*
+ * Freeing a struct domain. Hypercalls find domains by id (domain_by_id) and use the pointer
+ * until they return, without holding a reference. So a dead domain is first taken out of the
+ * registry, where no new lookup finds it, and its memory is freed only after every CPU (this
+ * one included) has passed a point where it holds no such pointer: a return to a guest, or idling
+ * (scheduler.c counts these, scheduler_quiescent). A grace period, as RCU has.
+ */
+#define DEAD_DOMAINS_MAX 64
+
+static struct {
+	struct domain *d;
+	uint64_t seen[MAX_CPUS]; /* each CPU's count of quiescent points when it died */
+} dead_domains[DEAD_DOMAINS_MAX];
+static spinlock_t dead_domains_lock = SPINLOCK_INIT;
+unsigned int dead_domains_waiting;
+
+static void release_memory(struct domain *d)
+{
+	for (unsigned int i = 0; i < DOMAIN_MAX_VCPUS; i++)
+		heap_free(d->vcpus[i]);
+	heap_free(d);
+}
+
+void domain_reclaim(void)
+{
+	uint64_t flags = local_irq_save();
+
+	spin_lock(&dead_domains_lock);
+	for (unsigned int i = 0; i < DEAD_DOMAINS_MAX; i++) {
+		if (!dead_domains[i].d)
+			continue;
+		bool passed = true;
+
+		/* This CPU too: the code that freed the domain's last frame may still hold a
+		 * pointer to it until it returns to a guest. */
+		for (unsigned int cpu = 0; cpu < MAX_CPUS && passed; cpu++)
+			if (cpus[cpu] && cpus[cpu]->online)
+				passed = scheduler_quiescent(cpu, dead_domains[i].seen[cpu]);
+		if (passed) {
+			release_memory(dead_domains[i].d);
+			dead_domains[i].d = NULL;
+			__atomic_sub_fetch(&dead_domains_waiting, 1, __ATOMIC_SEQ_CST);
+		}
+	}
+	spin_unlock(&dead_domains_lock);
+	local_irq_restore(flags);
+}
+
 static void domain_free(struct domain *d)
 {
 	domain_unregister(d);
-	for (unsigned int i = 0; i < DOMAIN_MAX_VCPUS; i++)
-		heap_free(d->vcpus[i]);
 	printk(LOG_INFO "d%u: destroyed, every frame returned\n", d->domain_id);
-	heap_free(d);
+	uint64_t flags = local_irq_save();
+
+	spin_lock(&dead_domains_lock);
+	for (unsigned int i = 0; i < DEAD_DOMAINS_MAX; i++) {
+		if (dead_domains[i].d)
+			continue;
+		dead_domains[i].d = d;
+		__atomic_add_fetch(&dead_domains_waiting, 1, __ATOMIC_SEQ_CST);
+		for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++)
+			dead_domains[i].seen[cpu] = scheduler_quiescent_count(cpu);
+		d = NULL;
+		break;
+	}
+	spin_unlock(&dead_domains_lock);
+	local_irq_restore(flags);
+	if (d) /* no room to wait in: leak it rather than free it too soon, and say so */
+		printk(LOG_WARNING "d%u: too many domains dying at once; its memory is kept\n",
+		       d->domain_id);
+	domain_reclaim();
 }
 
 void domain_kill(struct domain *d)
@@ -174,6 +238,8 @@ void domain_kill(struct domain *d)
 	for (unsigned int i = 0; i < DOMAIN_WATCHDOGS; i++)
 		if (d->watchdog_active[i])
 			timer_kill(&d->watchdogs[i]);
+	if (d->cap_timer.fn)
+		timer_kill(&d->cap_timer);
 	forget_global_virq_handler(d);
 	evtchn_domain_destroy(d);
 	grant_table_release_mappings(d);

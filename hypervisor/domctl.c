@@ -274,7 +274,7 @@ static long getvcpuinfo(struct domain *d, struct xen_domctl_getvcpuinfo *info)
 /*
  * XEN_DOMCTL_scheduler_op: Parvus's scheduler answers as Xen 4.17's default one, credit2
  * (weight and cap; weight 0 leaves it as it is). Weights divide a CPU between the domains whose
- * vCPUs share it (scheduler.c); caps are kept and reported but not yet enforced.
+ * vCPUs share it; a cap is the most of one CPU the domain may have (scheduler.c).
  */
 #define CREDIT2_MAX_CAP_PER_VCPU 100
 
@@ -293,7 +293,7 @@ static long scheduler_op(struct domain *d, struct xen_domctl_scheduler_op *op, b
 			return -XEN_EINVAL;
 		if (op->u.credit2.weight)
 			d->weight = op->u.credit2.weight;
-		d->cap = op->u.credit2.cap;
+		scheduler_set_cap(d, op->u.credit2.cap);
 		return 0;
 	default:
 		return -XEN_EINVAL;
@@ -345,6 +345,21 @@ static long operate(struct xen_domctl *op, struct domain *d, bool *copy_back)
 	}
 	case XEN_DOMCTL_scheduler_op:
 		return scheduler_op(d, &op->u.scheduler_op, copy_back);
+	case XEN_DOMCTL_hypercall_init: {
+		/* A frame of the domain's own memory, which can be writable (no page table). */
+		uint64_t mfn = op->u.hypercall_init.gmfn;
+		struct page_info *pg = mfn_valid(mfn) ? mfn_to_page(mfn) : NULL;
+
+		if (!pg || !get_page(pg, d))
+			return -XEN_EINVAL;
+		if (get_page_type(pg, PGT_WRITABLE)) {
+			put_page(pg);
+			return -XEN_EPERM;
+		}
+		hypercall_page_fill(page_to_virt(pg));
+		put_page_and_type(pg);
+		return 0;
+	}
 	case XEN_DOMCTL_set_virq_handler:
 		return set_global_virq_handler(d, op->u.set_virq_handler.virq);
 	case XEN_DOMCTL_setdomainhandle:

@@ -105,7 +105,8 @@ void vcpu_mark_events_pending(struct vcpu *v)
 {
 	if (__atomic_exchange_n(&v->vcpu_info->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST))
 		return;
-	vcpu_wake(v); /* a vCPU asleep in block or poll wakes for it */
+	vcpu_wake(v);	      /* a vCPU asleep in block or poll wakes for it */
+	scheduler_notify(v); /* one running on another CPU takes its upcall now */
 }
 
 bool vcpu_events_deliverable(const struct vcpu *v)

@@ -19,16 +19,20 @@
 #include <arch/context_switch.h>
 #include <arch/guest.h>
 #include <arch/fpu.h>
+#include <arch/tlb_flush.h>
 #include <arch/x86.h>
 #include <public/errno.h>
 #include <public/vcpu.h>
 
 struct run_queue {
+	uint64_t quiescent; /* points passed where this CPU holds no domain pointer */
+	bool idle;	    /* halted with nothing to run: quiescent all along */
 	spinlock_t lock;
 	struct vcpu *head; /* the runnable vCPUs placed on this CPU, not running */
 	bool switch_due;   /* the running vCPU should make way (set from interrupts too) */
 	bool yielded;	   /* the running vCPU asked to go after the others this once */
 	struct timer slice_timer;
+	uint64_t virtual_floor; /* the virtual time of the last vCPU chosen here */
 };
 
 static struct run_queue run_queues[MAX_CPUS];
@@ -42,17 +46,93 @@ static bool vcpu_runnable(const struct vcpu *v)
 {
 	return v->started && !__atomic_load_n(&v->blocked, __ATOMIC_SEQ_CST) &&
 	       !__atomic_load_n(&v->domain->pause_count, __ATOMIC_SEQ_CST) &&
+	       !__atomic_load_n(&v->domain->cap_parked, __ATOMIC_SEQ_CST) &&
 	       !v->domain->is_shutting_down;
 }
 
-/* Queue lock held. */
+/*
+ * Caps: a capped domain may run cap% of one CPU in each period of SCHEDULER_CAP_PERIOD_NS,
+ * all its vCPUs together. Once its budget is used up its vCPUs stop being runnable ("parked")
+ * until the period ends; then the budget is whole again and they go back on their queues.
+ */
+static uint64_t cap_budget(const struct domain *d)
+{
+	return SCHEDULER_CAP_PERIOD_NS * d->cap / 100;
+}
+
+static void cap_period_ended(void *data)
+{
+	struct domain *d = data;
+
+	__atomic_store_n(&d->cap_used, 0, __ATOMIC_SEQ_CST);
+	d->cap_period_start = now_ns();
+	__atomic_store_n(&d->cap_parked, false, __ATOMIC_SEQ_CST);
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		if (d->vcpus[i] && d->vcpus[i]->started)
+			vcpu_start(d->vcpus[i]); /* back on its queue if it can run */
+}
+
+void scheduler_set_cap(struct domain *d, uint16_t cap)
+{
+	d->cap = cap;
+	if (!cap && __atomic_load_n(&d->cap_parked, __ATOMIC_SEQ_CST)) {
+		timer_stop(&d->cap_timer);
+		cap_period_ended(d); /* uncapped: free at once */
+	}
+}
+
+/* Charge ran ns of CPU to a capped domain; park it when its budget is gone. */
+static void cap_charge(struct domain *d, uint64_t ran, uint64_t now)
+{
+	if (!d->cap)
+		return;
+	if (!d->cap_timer.fn)
+		timer_init(&d->cap_timer, cap_period_ended, d, this_cpu()->id);
+	if (!__atomic_load_n(&d->cap_parked, __ATOMIC_SEQ_CST) &&
+	    now - d->cap_period_start >= SCHEDULER_CAP_PERIOD_NS) {
+		d->cap_period_start = now; /* a new period, budget whole */
+		__atomic_store_n(&d->cap_used, 0, __ATOMIC_SEQ_CST);
+	}
+	uint64_t used = __atomic_add_fetch(&d->cap_used, ran, __ATOMIC_SEQ_CST);
+
+	if (used >= cap_budget(d) && !__atomic_exchange_n(&d->cap_parked, true, __ATOMIC_SEQ_CST))
+		timer_set(&d->cap_timer, d->cap_period_start + SCHEDULER_CAP_PERIOD_NS);
+}
+
+/* How long the running v may go on before its domain's budget is gone (capped ones). */
+static uint64_t cap_left(const struct vcpu *v)
+{
+	const struct domain *d = v->domain;
+	uint64_t used = __atomic_load_n(&d->cap_used, __ATOMIC_SEQ_CST);
+
+	if (!d->cap)
+		return UINT64_MAX;
+	return used >= cap_budget(d) ? 0 : cap_budget(d) - used;
+}
+
+/* The state a vCPU that stops running is in now. */
+static int leaving_state(const struct vcpu *v)
+{
+	if (v->blocked)
+		return RUNSTATE_blocked;
+	return vcpu_runnable(v) ? RUNSTATE_runnable : RUNSTATE_offline;
+}
+
+/* Queue lock held. A vCPU that waits for the CPU is runnable in its runstate (if it was
+ * running, it becomes so when it is switched out). */
 static void enqueue(struct run_queue *q, struct vcpu *v)
 {
 	if (v->on_queue)
 		return;
+	/* A vCPU that slept does not bank the time it did not use: it starts level with the
+	 * least served of those that ran meanwhile. */
+	if (v->virtual_time < q->virtual_floor)
+		v->virtual_time = q->virtual_floor;
 	v->queue_next = q->head;
 	q->head = v;
 	v->on_queue = true;
+	if (cpus[v->processor]->current != v && v->runstate.state != RUNSTATE_runnable)
+		runstate_change(v, RUNSTATE_runnable);
 }
 
 /* The queued vCPU with the least virtual time, taken off the queue; NULL if none. A vCPU that
@@ -92,6 +172,22 @@ static void poll_timeout(void *data)
 	if (__atomic_fetch_and(&v->domain->poll_mask, ~(1ull << v->vcpu_id), __ATOMIC_SEQ_CST) &
 	    (1ull << v->vcpu_id))
 		vcpu_wake(v);
+}
+
+uint64_t scheduler_quiescent_count(unsigned int cpu)
+{
+	return __atomic_load_n(&run_queues[cpu].quiescent, __ATOMIC_SEQ_CST);
+}
+
+bool scheduler_quiescent(unsigned int cpu, uint64_t seen)
+{
+	return __atomic_load_n(&run_queues[cpu].idle, __ATOMIC_SEQ_CST) ||
+	       __atomic_load_n(&run_queues[cpu].quiescent, __ATOMIC_SEQ_CST) != seen;
+}
+
+static void pass_quiescent_point(struct run_queue *q)
+{
+	__atomic_add_fetch(&q->quiescent, 1, __ATOMIC_SEQ_CST);
 }
 
 void scheduler_init(void)
@@ -196,6 +292,7 @@ void vcpu_stop_running(struct vcpu *v)
 			*link = v->queue_next;
 			v->queue_next = NULL;
 			v->on_queue = false;
+			runstate_change(v, leaving_state(v));
 			break;
 		}
 	}
@@ -210,8 +307,18 @@ void vcpu_stop_running(struct vcpu *v)
 	/* Running elsewhere: that CPU switches on its way back to the guest after the kick. */
 	__atomic_store_n(&q->switch_due, true, __ATOMIC_SEQ_CST);
 	arch_timer_kick(v->processor);
-	while (__atomic_load_n(&cpus[v->processor]->current, __ATOMIC_SEQ_CST) == v)
+	while (__atomic_load_n(&cpus[v->processor]->current, __ATOMIC_SEQ_CST) == v) {
+		tlb_flush_serve(); /* it may be waiting for our answer to a flush */
 		cpu_relax();
+	}
+}
+
+void scheduler_notify(struct vcpu *v)
+{
+	unsigned int cpu = v->processor;
+
+	if (cpu != this_cpu()->id && __atomic_load_n(&cpus[cpu]->current, __ATOMIC_SEQ_CST) == v)
+		arch_timer_kick(cpu); /* an interrupt: its way back to the guest delivers events */
 }
 
 void scheduler_kick(struct vcpu *v)
@@ -238,22 +345,15 @@ void schedule_soon(void)
 	q->yielded = v && !v->blocked;
 }
 
-/* The state a vCPU that stops running is in now. */
-static int leaving_state(const struct vcpu *v)
-{
-	if (v->blocked)
-		return RUNSTATE_blocked;
-	return vcpu_runnable(v) ? RUNSTATE_runnable : RUNSTATE_offline;
-}
-
 /* Charge v for the time it ran since its slice began. */
 static void account(struct vcpu *v, uint64_t now)
 {
 	unsigned int weight = v->domain->weight ? v->domain->weight : SCHEDULER_DEFAULT_WEIGHT;
+	uint64_t ran = now > v->slice_start ? now - v->slice_start : 0;
 
-	if (now > v->slice_start)
-		v->virtual_time += (now - v->slice_start) * SCHEDULER_DEFAULT_WEIGHT / weight;
+	v->virtual_time += ran * SCHEDULER_DEFAULT_WEIGHT / weight;
 	v->slice_start = now;
+	cap_charge(v->domain, ran, now);
 }
 
 /* Halt until something on this CPU's queue can run; returns it. Interrupts off. */
@@ -266,21 +366,31 @@ static struct vcpu *idle_until_runnable(struct run_queue *q)
 		if (next)
 			next->is_running = true;
 		spin_unlock(&q->lock);
-		if (next)
+		if (next) {
+			__atomic_store_n(&q->idle, false, __ATOMIC_SEQ_CST);
 			return next;
+		}
+		pass_quiescent_point(q);
+		__atomic_store_n(&q->idle, true, __ATOMIC_SEQ_CST);
 		__asm__ volatile("sti; hlt; cli" : : : "memory"); /* no wake-up lost between */
 	}
 }
 
-/* After a switch to next on this CPU: a slice if others wait, else none. */
-static void arm_slice(struct run_queue *q, uint64_t now)
+/* After a switch to next on this CPU: a slice if others wait (shorter if next's domain has
+ * less budget left), else none unless its cap runs out first. */
+static void arm_slice(struct run_queue *q, struct vcpu *next, uint64_t now)
 {
 	spin_lock(&q->lock);
 	bool others_wait = q->head != NULL;
 
 	spin_unlock(&q->lock);
-	if (others_wait)
-		timer_set(&q->slice_timer, now + SCHEDULER_SLICE_NS);
+	uint64_t length = others_wait ? SCHEDULER_SLICE_NS : UINT64_MAX;
+	uint64_t left = cap_left(next);
+
+	if (left < length)
+		length = left;
+	if (length != UINT64_MAX)
+		timer_set(&q->slice_timer, now + length);
 	else
 		timer_stop(&q->slice_timer);
 }
@@ -305,7 +415,7 @@ void scheduler_idle_cpu(void)
 		set_current_vcpu(next);
 		resume(next, now);
 		arch_vcpu_enter(next, &next->regs);
-		arm_slice(q, now);
+		arm_slice(q, next, now);
 		/* From here the CPU switches vCPUs on its returns to guests; guest_run comes back
 		 * only when a domain that must stop the machine (dom0) stops. */
 		uint64_t how = guest_run(&next->regs);
@@ -321,6 +431,10 @@ void scheduler_return_to_guest(struct cpu_regs *regs)
 	struct run_queue *q = queue_of_cpu(this_cpu()->id);
 	struct vcpu *prev = current_vcpu();
 
+	pass_quiescent_point(q);
+	if (__atomic_load_n(&dead_domains_waiting, __ATOMIC_RELAXED))
+		domain_reclaim();
+
 	if (!prev || !q->switch_due)
 		return;
 	q->switch_due = false;
@@ -335,12 +449,15 @@ void scheduler_return_to_guest(struct cpu_regs *regs)
 		enqueue(q, prev);
 	struct vcpu *next = dequeue_next(q, q->yielded ? prev : NULL);
 
-	if (next)
+	if (next) {
 		next->is_running = true;
+		if (next->virtual_time > q->virtual_floor)
+			q->virtual_floor = next->virtual_time;
+	}
 	q->yielded = false;
 	spin_unlock(&q->lock);
 	if (next == prev) {
-		timer_set(&q->slice_timer, now + SCHEDULER_SLICE_NS);
+		arm_slice(q, next, now);
 		return;
 	}
 	/* prev stops: its registers saved, its state recorded while its page tables are live. */
@@ -359,5 +476,5 @@ void scheduler_return_to_guest(struct cpu_regs *regs)
 	*regs = next->regs;
 	resume(next, now);
 	arch_vcpu_enter(next, regs);
-	arm_slice(q, now);
+	arm_slice(q, next, now);
 }

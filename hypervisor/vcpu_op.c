@@ -62,8 +62,7 @@ static long register_vcpu_info(struct vcpu *v, const struct vcpu_register_vcpu_i
 
 /*
  * VCPUOP_initialise: a vCPU that has never had a context gets one (vcpu_context.c checks it).
- * Xen reads the context first (-EFAULT), then refuses a vCPU that has one (-EEXIST). With
- * VGCF_online in its flags the vCPU is up at once; otherwise VCPUOP_up starts it.
+ * Xen reads the context first (-EFAULT), then refuses a vCPU that has one (-EEXIST).
  */
 static long initialise(struct vcpu *v, uint64_t arg)
 {
@@ -80,8 +79,10 @@ static long initialise(struct vcpu *v, uint64_t arg)
 		rc = -XEN_EINVAL; /* a vCPU past the 32 in shared_info needs register_vcpu_info */
 	else
 		rc = vcpu_context_set(v, context);
+	/* VGCF_online marks it up but wakes nothing, as in Xen: it runs once something wakes it
+	 * (VCPUOP_up wakes only a vCPU it finds down). */
 	if (rc == 0 && (context->flags & VGCF_online))
-		vcpu_start(v);
+		v->started = true;
 	heap_free(context);
 	return rc;
 }

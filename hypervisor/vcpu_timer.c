@@ -26,10 +26,10 @@ static void periodic_expired(void *data)
 
 void vcpu_timers_init(struct vcpu *v)
 {
-	unsigned int cpu = this_cpu()->id;
-
-	timer_init(&v->singleshot_timer, singleshot_expired, v, cpu);
-	timer_init(&v->periodic_timer, periodic_expired, v, cpu);
+	/* On the vCPU's own CPU: the event they raise is then delivered on that CPU's way back
+	 * to the guest. */
+	timer_init(&v->singleshot_timer, singleshot_expired, v, v->processor);
+	timer_init(&v->periodic_timer, periodic_expired, v, v->processor);
 	v->periodic_period_ns = VCPU_DEFAULT_PERIOD_NS;
 	v->periodic_last = now_ns();
 	timer_set(&v->periodic_timer, v->periodic_last + v->periodic_period_ns);

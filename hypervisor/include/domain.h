@@ -52,7 +52,11 @@ struct domain {
 	struct event_channels events; /* its ports (event_channel.c) */
 	uint64_t poll_mask; /* vCPUs blocked in SCHEDOP_poll, one bit each */
 	unsigned int weight; /* its share of CPU time, relative to others (scheduler.c) */
-	uint16_t cap;	     /* scheduler_op's cap (percent of a CPU), not enforced yet */
+	uint16_t cap;	     /* scheduler_op's cap: percent of one CPU at most, 0 for none */
+	bool cap_parked;     /* its budget for this period is used up (scheduler.c) */
+	uint64_t cap_used;   /* CPU time used in this period */
+	uint64_t cap_period_start;
+	struct timer cap_timer; /* the end of a period it is parked in */
 	uint32_t emulation_flags; /* XEN_X86_EMU_*: only the PIT, for dom0, as Xen reports it */
 	struct grant_table *grant_table; /* grant_table.h: its grants, and its maps of grants */
 };
@@ -180,6 +184,10 @@ void domain_kill(struct domain *d);
  * it is not in tot_pages, and it counts in shared_pages until freed. */
 struct page_info;
 void domain_assign_shared_frame(struct domain *d, struct page_info *pg);
+/* Free the memory of dead domains no CPU can still be using (domain_lifecycle.c); how many
+ * wait for that. */
+void domain_reclaim(void);
+extern unsigned int dead_domains_waiting;
 /* A frame of d was freed (page_type_free_hook): counted in tot_pages, or a shared one. */
 void domain_frame_gone(struct domain *d, bool counted);
 /* What XEN_DOMCTL_getdomaininfo reports of d (domctl.c). */

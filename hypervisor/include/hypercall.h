@@ -74,6 +74,8 @@ long do_event_channel_op(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t 
 			 uint64_t unused5);
 long do_event_channel_op_compat(uint64_t arg, uint64_t unused2, uint64_t unused3,
 				uint64_t unused4, uint64_t unused5);
+/* Write the hypercall stubs into a page (4096 bytes). */
+void hypercall_page_fill(uint8_t *page);
 long do_domctl(uint64_t arg, uint64_t unused2, uint64_t unused3, uint64_t unused4,
 	       uint64_t unused5);
 long do_sysctl(uint64_t arg, uint64_t unused2, uint64_t unused3, uint64_t unused4,

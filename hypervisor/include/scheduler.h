@@ -19,6 +19,7 @@
 
 #define SCHEDULER_SLICE_NS 10000000ull /* 10 ms */
 #define SCHEDULER_DEFAULT_WEIGHT 256   /* as Xen's credit scheduler */
+#define SCHEDULER_CAP_PERIOD_NS 10000000ull /* caps are shares of each 10 ms */
 
 struct cpu_regs;
 struct domain;
@@ -41,13 +42,22 @@ void vcpu_wake_pollers(struct domain *d, uint32_t port);
 void vcpu_stop_running(struct vcpu *v);
 /* The current vCPU should give up the CPU on its way back to the guest. */
 void schedule_soon(void);
+/* A domain's cap (percent of one CPU, 0 for none), as scheduler_op sets it. */
+void scheduler_set_cap(struct domain *d, uint16_t cap);
 /* Will the current vCPU be switched out on its way back to the guest? */
 bool scheduler_switch_pending(void);
 /* From abandon_to_scheduler: the current vCPU is not runnable; fill *regs with the next. */
 void scheduler_after_abandon(struct cpu_regs *regs);
+/* v has something to take on its way back to the guest (an event): if it runs on another
+ * CPU, interrupt that CPU so that it does so now. */
+void scheduler_notify(struct vcpu *v);
 /* Make v's CPU look at its choice again on its next way back to a guest (v stopped being
  * runnable). Does not wait. */
 void scheduler_kick(struct vcpu *v);
+/* Grace periods for freeing domains: a count of the points where CPU cpu held no domain
+ * pointer, and whether it has passed one since the count was seen. */
+uint64_t scheduler_quiescent_count(unsigned int cpu);
+bool scheduler_quiescent(unsigned int cpu, uint64_t seen);
 /* On every return to a guest (interrupts off): switch vCPUs in *regs if one is due. */
 void scheduler_return_to_guest(struct cpu_regs *regs);
 

@@ -29,12 +29,24 @@ static inline void spin_lock_init(spinlock_t *lock)
 	lock->serving = 0;
 }
 
+#ifdef PARVUS_HOST_TEST
+static inline void spin_wait_hook(void)
+{
+}
+#else
+/* Work a CPU must keep doing while it waits for a lock with interrupts off: answering TLB
+ * flush requests, since the holder may be waiting for that answer (tlb_flush.c). */
+void spin_wait_hook(void);
+#endif
+
 static inline void spin_lock(spinlock_t *lock)
 {
 	uint16_t ticket = __atomic_fetch_add(&lock->next, 1, __ATOMIC_RELAXED);
 
-	while (__atomic_load_n(&lock->serving, __ATOMIC_ACQUIRE) != ticket)
+	while (__atomic_load_n(&lock->serving, __ATOMIC_ACQUIRE) != ticket) {
+		spin_wait_hook();
 		cpu_relax();
+	}
 }
 
 static inline bool spin_trylock(spinlock_t *lock)

@@ -18,7 +18,7 @@ static struct {
 static uint64_t guest_cpus; /* CPUs whose page tables are a guest's (bit per CPU) */
 
 /* Flush for every request made of this CPU so far. */
-static void serve_requests(void)
+void tlb_flush_serve(void)
 {
 	unsigned int me = this_cpu()->id;
 	uint64_t wanted = __atomic_load_n(&flush_state[me].requested, __ATOMIC_ACQUIRE);
@@ -29,11 +29,17 @@ static void serve_requests(void)
 	__atomic_store_n(&flush_state[me].done, wanted, __ATOMIC_RELEASE);
 }
 
+void spin_wait_hook(void)
+{
+	if (nr_cpus_online > 1) /* before that there is nobody to ask, nor a per-CPU area */
+		tlb_flush_serve();
+}
+
 static void flush_interrupt(unsigned int vector)
 {
 	(void)vector;
 	lapic_eoi();
-	serve_requests();
+	tlb_flush_serve();
 }
 
 void tlb_flush_init(void)
@@ -63,7 +69,7 @@ void flush_tlb_cpus(uint64_t mask)
 		unsigned int cpu = (unsigned int)__builtin_ctzll(left);
 
 		while (__atomic_load_n(&flush_state[cpu].done, __ATOMIC_ACQUIRE) < wanted[cpu]) {
-			serve_requests(); /* it may be waiting for us, with interrupts off */
+			tlb_flush_serve(); /* it may be waiting for us, with interrupts off */
 			cpu_relax_x86();
 		}
 	}

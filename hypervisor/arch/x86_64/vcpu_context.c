@@ -26,15 +26,19 @@
 static bool addresses_canonical(const struct vcpu_guest_context *c)
 {
 	const uint64_t addresses[] = {
-		c->user_regs.rip,     c->user_regs.rsp,		c->kernel_sp,
-		c->ldt_base,	      c->fs_base,		c->gs_base_kernel,
-		c->gs_base_user,      c->event_callback_eip,	c->failsafe_callback_eip,
-		c->syscall_callback_eip,
+		c->user_regs.rip,	c->user_regs.rsp,      c->kernel_sp,
+		c->fs_base,		c->gs_base_kernel,     c->gs_base_user,
+		c->event_callback_eip,	c->failsafe_callback_eip, c->syscall_callback_eip,
 	};
 
 	for (unsigned int i = 0; i < sizeof(addresses) / sizeof(addresses[0]); i++)
 		if (!is_canonical(addresses[i]))
 			return false;
+	/* The LDT base matters only with entries; it may never be in the hypervisor's range. */
+	if (c->ldt_ents && !is_canonical(c->ldt_base))
+		return false;
+	if (c->ldt_base && !guest_range_ok(c->ldt_base, 1))
+		return false;
 	for (unsigned int i = 0; i < 256; i++)
 		if (!is_canonical(c->trap_ctxt[i].address))
 			return false;
@@ -61,9 +65,6 @@ int vcpu_context_set(struct vcpu *v, const struct vcpu_guest_context *c)
 	if (!addresses_canonical(c) || c->ldt_ents > LDT_MAX_ENTRIES ||
 	    (c->ldt_base & (PAGE_SIZE - 1)) || c->gdt_ents > FIRST_RESERVED_GDT_ENTRY)
 		return -XEN_EINVAL;
-	for (unsigned int i = 0; i < 4; i++)
-		if (c->debugreg[i] && !guest_range_ok(c->debugreg[i], 1))
-			return -XEN_EINVAL;
 	if (hold_l4(v, kernel_l4))
 		return -XEN_EINVAL;
 	if (user_l4 && hold_l4(v, user_l4)) {
@@ -107,19 +108,12 @@ int vcpu_context_set(struct vcpu *v, const struct vcpu_guest_context *c)
 	v->iopl = (unsigned int)((r->rflags & EFLAGS_IOPL) >> 12);
 	v->user_mode = !(c->flags & VGCF_in_kernel);
 
-	for (unsigned int i = 0; i < 256; i++) {
-		v->traps[i].flags = 0;
-		v->traps[i].cs = 0;
-		v->traps[i].address = 0;
-	}
-	for (unsigned int i = 0; i < 256; i++) {
+	for (unsigned int i = 0; i < 256; i++) { /* entry i is vector i, as Xen reads it */
 		const struct trap_info *t = &c->trap_ctxt[i];
 
-		if (!t->address)
-			continue;
-		v->traps[t->vector].flags = t->flags;
-		v->traps[t->vector].cs = t->cs | 3;
-		v->traps[t->vector].address = t->address;
+		v->traps[i].flags = t->flags;
+		v->traps[i].cs = t->cs | 3;
+		v->traps[i].address = t->address;
 	}
 	v->kernel_ss = (uint16_t)(c->kernel_ss | 3);
 	v->kernel_sp = c->kernel_sp;
@@ -127,13 +121,19 @@ int vcpu_context_set(struct vcpu *v, const struct vcpu_guest_context *c)
 	v->failsafe_callback = c->failsafe_callback_eip;
 	v->syscall_callback = c->syscall_callback_eip;
 	v->syscall_masks_events = c->flags & VGCF_syscall_disables_events;
-	v->fs_base = c->fs_base;
+	/* A non-null fs or gs selector brings its own base (Xen drops the context's then). */
+	v->fs_base = v->data_selectors[2] ? 0 : c->fs_base;
 	v->gs_base_kernel = c->gs_base_kernel;
-	v->gs_base_user = c->gs_base_user;
+	v->gs_base_user = v->data_selectors[3] ? 0 : c->gs_base_user;
 	v->fpu_task_switched = c->ctrlreg[0] & X86_CR0_TS;
+	/* Debug registers as set_debugreg takes them; one it would refuse is dropped (Xen ignores
+	 * such failures here). */
 	for (unsigned int i = 0; i < 8; i++)
-		v->debugreg[i] = c->debugreg[i];
-	v->domain->vm_assist = c->vm_assist;
+		v->debugreg[i] = i < 4 && c->debugreg[i] && !guest_range_ok(c->debugreg[i], 1)
+					 ? 0
+					 : c->debugreg[i];
+	if (v->vcpu_id == 0) /* the domain's assists come with its first vCPU, as in Xen */
+		v->domain->vm_assist = c->vm_assist;
 	if (v->fpu)
 		fpu_state_load_legacy(v->fpu, (c->flags & VGCF_I387_VALID) ? c->fpu_ctxt.x : NULL);
 	v->fpu_initialised = c->flags & VGCF_I387_VALID;

@@ -23,6 +23,9 @@ void flush_guest_tlbs(void);
 uint64_t tlb_guest_cpus(void);
 /* Record that this CPU now runs on a guest's page tables (d's; NULL: the hypervisor's own). */
 void tlb_note_cr3(struct domain *d);
+/* Answer the flush requests made of this CPU: for code that waits for another CPU with
+ * interrupts off (that CPU may be waiting for our answer). */
+void tlb_flush_serve(void);
 /* Set up the IPI; once, at boot. */
 void tlb_flush_init(void);
 
