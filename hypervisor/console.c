@@ -7,6 +7,7 @@
 #include <console.h>
 #include <arch/uart.h>
 #include <string.h>
+#include <domain.h>
 #include <stdbool.h>
 #include <hypercall.h>
 #include <arch/uaccess.h>
@@ -215,6 +216,10 @@ long do_console_io(uint64_t cmd, uint64_t count, uint64_t buffer, uint64_t unuse
 	char piece[128];
 
 	(void)unused4, (void)unused5;
+	/* Only the privileged domain has the hypervisor's console, as in a release build of Xen
+	 * (its debug builds let any domain write); the others have their console rings. */
+	if (!current_vcpu()->domain->is_privileged)
+		return -XEN_EPERM;
 	switch (cmd) {
 	case CONSOLEIO_write:
 		for (uint64_t done = 0; done < count;) {

@@ -165,11 +165,14 @@ static struct {
 	struct domain *d;
 	uint64_t seen[MAX_CPUS]; /* each CPU's count of quiescent points when it died */
 } dead_domains[DEAD_DOMAINS_MAX];
+/* Dying domains whose grant tables are to be emptied, outside any lock (memory_gone). */
+static struct domain *closing_domains[DEAD_DOMAINS_MAX];
 static spinlock_t dead_domains_lock = SPINLOCK_INIT;
 unsigned int dead_domains_waiting;
 
 static void release_memory(struct domain *d)
 {
+	grant_table_free(d);
 	for (unsigned int i = 0; i < DOMAIN_MAX_VCPUS; i++)
 		heap_free(d->vcpus[i]);
 	heap_free(d);
@@ -179,6 +182,24 @@ void domain_reclaim(void)
 {
 	uint64_t flags = local_irq_save();
 
+	/* First the grant tables waiting to be emptied: that frees frames, which may end a
+	 * domain and add to the list below. */
+	for (;;) {
+		struct domain *closing = NULL;
+
+		spin_lock(&dead_domains_lock);
+		for (unsigned int i = 0; i < DEAD_DOMAINS_MAX && !closing; i++) {
+			closing = closing_domains[i];
+			closing_domains[i] = NULL;
+		}
+		if (closing)
+			__atomic_sub_fetch(&dead_domains_waiting, 1, __ATOMIC_SEQ_CST);
+		spin_unlock(&dead_domains_lock);
+		if (!closing)
+			break;
+		grant_table_destroy(closing);
+		domain_frame_gone(closing, false); /* the hold memory_gone took */
+	}
 	spin_lock(&dead_domains_lock);
 	for (unsigned int i = 0; i < DEAD_DOMAINS_MAX; i++) {
 		if (!dead_domains[i].d)
@@ -199,6 +220,8 @@ void domain_reclaim(void)
 	spin_unlock(&dead_domains_lock);
 	local_irq_restore(flags);
 }
+
+static void memory_gone(struct domain *d);
 
 static void domain_free(struct domain *d)
 {
@@ -222,7 +245,8 @@ static void domain_free(struct domain *d)
 	if (d) /* no room to wait in: leak it rather than free it too soon, and say so */
 		printk(LOG_WARNING "d%u: too many domains dying at once; its memory is kept\n",
 		       d->domain_id);
-	domain_reclaim();
+	/* Freed by domain_reclaim on a way back to a guest, never here: this may run under a
+	 * lock the freeing would need. */
 }
 
 void domain_kill(struct domain *d)
@@ -252,8 +276,10 @@ void domain_kill(struct domain *d)
 		d->shared_info = NULL;
 		put_page_and_type(shared); /* the hypervisor's hold; relinquished below */
 	}
-	grant_table_destroy(d);
 	relinquish_memory(d);
+	send_global_virq(VIRQ_DOM_EXC); /* dom0 hears of it again: the domain is dead now */
+	if (__atomic_load_n(&d->tot_pages, __ATOMIC_SEQ_CST) == 0)
+		memory_gone(d); /* nothing of it was held elsewhere */
 	uint64_t held = __atomic_load_n(&d->tot_pages, __ATOMIC_SEQ_CST) +
 			__atomic_load_n(&d->shared_pages, __ATOMIC_SEQ_CST) - 1;
 
@@ -263,12 +289,40 @@ void domain_kill(struct domain *d)
 	domain_frame_gone(d, false); /* the teardown's own hold */
 }
 
+/*
+ * The dying d's memory is all gone: nobody maps its grants any more, so its grant table can
+ * go (once), which gives back the table's shared frames. This runs where the last frame was
+ * freed, perhaps under a grant table's lock: the emptying waits for domain_reclaim, on this
+ * CPU's way back to a guest.
+ */
+static void memory_gone(struct domain *d)
+{
+	if (!__atomic_load_n(&d->is_dying, __ATOMIC_SEQ_CST) ||
+	    __atomic_exchange_n(&d->grants_closed, true, __ATOMIC_SEQ_CST))
+		return;
+	__atomic_fetch_add(&d->shared_pages, 1, __ATOMIC_SEQ_CST); /* hold it meanwhile */
+	uint64_t flags = local_irq_save();
+
+	spin_lock(&dead_domains_lock);
+	for (unsigned int i = 0; i < DEAD_DOMAINS_MAX; i++) {
+		if (!closing_domains[i]) {
+			closing_domains[i] = d;
+			__atomic_add_fetch(&dead_domains_waiting, 1, __ATOMIC_SEQ_CST);
+			break;
+		}
+	}
+	spin_unlock(&dead_domains_lock);
+	local_irq_restore(flags);
+}
+
 void domain_frame_gone(struct domain *d, bool counted)
 {
 	uint64_t left;
 
 	if (counted) {
 		domain_uncharge_pages(d, 1);
+		if (__atomic_load_n(&d->tot_pages, __ATOMIC_SEQ_CST) == 0)
+			memory_gone(d);
 		left = __atomic_load_n(&d->shared_pages, __ATOMIC_SEQ_CST) +
 		       __atomic_load_n(&d->tot_pages, __ATOMIC_SEQ_CST);
 	} else {

@@ -385,7 +385,11 @@ long do_domctl(uint64_t arg, uint64_t unused2, uint64_t unused3, uint64_t unused
 		return -XEN_EFAULT;
 	if (op.interface_version != XEN_DOMCTL_INTERFACE_VERSION)
 		return -XEN_EACCES;
-	if (!self->is_privileged)
+	/* The target is looked up before the caller's privilege is checked (-ESRCH before
+	 * -EPERM), except for the two commands that search rather than name a domain. */
+	if (!self->is_privileged &&
+	    (op.cmd == XEN_DOMCTL_createdomain || op.cmd == XEN_DOMCTL_getdomaininfo ||
+	     domain_by_id(op.domain)))
 		return -XEN_EPERM;
 	if (op.cmd == XEN_DOMCTL_createdomain) {
 		rc = createdomain(&op);

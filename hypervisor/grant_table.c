@@ -218,14 +218,30 @@ void grant_table_destroy(struct domain *d)
 
 	if (!gt)
 		return;
+	/* Under the lock, so that a peer that looked the domain up meanwhile finds no entries
+	 * (every reference is then out of range) rather than freed ones. */
+	spin_lock(&gt->lock);
 	for (unsigned int i = 0; i < gt->nr_frames; i++) {
 		put_page_and_type(gt->frames[i]);
 		page_relinquish(gt->frames[i]); /* freed once the domain's PTEs are gone too */
 		heap_free(gt->active[i]);
+		gt->frames[i] = NULL;
+		gt->active[i] = NULL;
 	}
-	for (unsigned int i = 0; i < gt->maptrack_limit / MAPTRACK_PER_FRAME; i++)
+	gt->nr_frames = 0;
+	spin_unlock(&gt->lock);
+	spin_lock(&gt->maptrack_lock);
+	for (unsigned int i = 0; i < gt->maptrack_limit / MAPTRACK_PER_FRAME; i++) {
 		heap_free(gt->maptrack[i]);
-	heap_free(gt);
+		gt->maptrack[i] = NULL;
+	}
+	gt->maptrack_limit = 0;
+	spin_unlock(&gt->maptrack_lock);
+}
+
+void grant_table_free(struct domain *d)
+{
+	heap_free(d->grant_table);
 	d->grant_table = NULL;
 }
 

@@ -33,6 +33,7 @@ struct domain {
 	bool is_shutting_down;
 	bool is_dying;	       /* destroyed: waiting for the last reference to its frames */
 	bool exits_to_caller;  /* stopping returns from guest_run (the boot self-test's) */
+	bool grants_closed;    /* dying, and its grant table emptied (domain_lifecycle.c) */
 	unsigned int pause_count; /* runs only while zero (domain_pause, controller pauses) */
 	unsigned int controller_pause_count; /* of those, dom0's (pausedomain); 1 when created */
 	unsigned int max_vcpus_allowed;	     /* createdomain's max_vcpus */

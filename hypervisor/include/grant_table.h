@@ -34,10 +34,13 @@ int grant_table_create(struct domain *d);
 void grant_table_release_mappings(struct domain *d);
 
 /*
- * Last step: free the table. Its shared frames lose the domain's hold and return to the
- * allocator once nothing maps them any more.
+ * Once no frame of the dying d is mapped by anyone (its grants can no longer be in use): the
+ * table is emptied; its shared frames lose the domain's hold and return to the allocator once
+ * nothing maps them any more. The struct stays (empty: every reference out of range) for
+ * peers that looked d up, until grant_table_free when d's memory goes.
  */
 void grant_table_destroy(struct domain *d);
+void grant_table_free(struct domain *d);
 
 /*
  * The architecture's part (arch/x86_64/grant_mapping.c), called by map_grant_ref and the
