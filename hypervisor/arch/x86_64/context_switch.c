@@ -20,8 +20,8 @@ extern uint64_t boot_l4[512];
 /*
  * Load a data segment register with a selector of the guest's; one the CPU refuses (#GP, #NP,
  * an LDT page that cannot be mapped) is caught through the exception-fixup table and the null
- * selector loaded instead. (Xen then enters the guest's failsafe callback; Parvus does not
- * yet.)
+ * selector loaded instead, and the guest hears of it at its failsafe callback
+ * (arch_vcpu_enter).
  */
 #define LOAD_SELECTOR(segment, value)                                                              \
 	__asm__ volatile("1:	movw %w0, %%" segment "\n\t"                                    \

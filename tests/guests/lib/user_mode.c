@@ -32,6 +32,7 @@ struct user_syscall_frame user_last_syscall;
 uint8_t user_last_syscall_mask;
 unsigned long user_last_syscall_at;
 uint8_t user_mask_at_return;
+unsigned int user_mode_vcpu;
 struct trap_frame user_last_trap;
 unsigned long user_last_trap_at;
 uint64_t user_last_trap_cr2;
@@ -237,7 +238,7 @@ __attribute__((noreturn)) void user_resume_kernel(long code);
 
 void user_return(long code)
 {
-	volatile struct vcpu_info *vcpu = &HYPERVISOR_shared_info->vcpu_info[0];
+	volatile struct vcpu_info *vcpu = &HYPERVISOR_shared_info->vcpu_info[user_mode_vcpu];
 
 	user_mask_at_return = vcpu->evtchn_upcall_mask;
 	vcpu->evtchn_upcall_mask = 1;
@@ -248,7 +249,8 @@ uint64_t user_syscall_record_and_return(struct user_syscall_frame *frame)
 {
 	user_last_syscall = *frame;
 	user_last_syscall_at = (unsigned long)&frame->frame_rcx;
-	user_last_syscall_mask = HYPERVISOR_shared_info->vcpu_info[0].evtchn_upcall_mask;
+	user_last_syscall_mask =
+		HYPERVISOR_shared_info->vcpu_info[user_mode_vcpu].evtchn_upcall_mask;
 	user_return(1);
 }
 
@@ -265,7 +267,7 @@ static void record_trap(struct trap_frame *frame)
 	user_last_trap = *frame;
 	user_last_trap_at = (unsigned long)frame;
 	user_last_trap_cr2 = frame->vector == TRAP_page_fault
-				     ? HYPERVISOR_shared_info->vcpu_info[0].arch.cr2
+				     ? HYPERVISOR_shared_info->vcpu_info[user_mode_vcpu].arch.cr2
 				     : 0;
 	user_trap_count++;
 }

@@ -140,6 +140,12 @@ __attribute__((noreturn)) void user_return(long code);
 extern uint8_t user_mask_at_return;
 
 /*
+ * The vCPU whose event mask and cr2 user_return and the record_* handlers use: the one that
+ * runs user_call (0 unless a kernel with several vCPUs says otherwise).
+ */
+extern unsigned int user_mode_vcpu;
+
+/*
  * A trap handler for faults in user mode: records the frame in user_last_trap (and cr2 for
  * #PF) and calls user_return(100 + vector). For a fault in kernel mode it crashes.
  */

@@ -111,7 +111,7 @@ static void good_context(struct vcpu_guest_context *c)
 	c->kernel_sp = stack_top();
 	c->ctrlreg[3] = xen_pfn_to_cr3(virt_to_mfn((const void *)guest_start_info->pt_base));
 	c->event_callback_eip = trap_entry_address(UPCALL_VECTOR);
-	c->failsafe_callback_eip = trap_entry_address(FAILSAFE_VECTOR);
+	c->failsafe_callback_eip = (unsigned long)failsafe_entry;
 	c->fs_base = (unsigned long)&fs_word;
 	c->gs_base_kernel = (unsigned long)&gs_word;
 }

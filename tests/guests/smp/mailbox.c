@@ -151,21 +151,16 @@ static void upcall_handler(struct trap_frame *frame)
 	}
 }
 
-/* The failsafe callback runs when the hypervisor cannot load our segments: never here. */
-static void failsafe_handler(struct trap_frame *frame)
-{
-	guest_crash("failsafe callback on vCPU %u, rip %#lx", this_vcpu(), frame->rip);
-}
-
 void upcall_install(void)
 {
+	failsafe_init();
 	if (trap_set_handler(UPCALL_VECTOR, 0, true, upcall_handler) ||
 	    trap_set_handler(FAILSAFE_VECTOR, 0, true, failsafe_handler))
 		guest_crash("cannot install the upcall handlers");
 	struct callback_register event = {.type = CALLBACKTYPE_event,
 					  .address = trap_entry_address(UPCALL_VECTOR)};
 	struct callback_register failsafe = {.type = CALLBACKTYPE_failsafe,
-					     .address = trap_entry_address(FAILSAFE_VECTOR)};
+					     .address = (unsigned long)failsafe_entry};
 	if (HYPERVISOR_callback_op(CALLBACKOP_register, &event) ||
 	    HYPERVISOR_callback_op(CALLBACKOP_register, &failsafe))
 		guest_crash("cannot register vCPU 0's callbacks");
@@ -229,6 +224,9 @@ static void run(enum command command, uint64_t argument)
 		break;
 	case CMD_TRAPS:
 		secondary_traps();
+		break;
+	case CMD_FAILSAFE:
+		secondary_failsafe(argument);
 		break;
 	default:
 		guest_crash("vCPU 1: unknown command %u", command);

@@ -8,7 +8,9 @@
  *                SCHEDOP_block with upcalls, timed;
  *  - fpu.c       FPU/SSE registers kept per vCPU across switches and timer upcalls;
  *  - tlb.c       a mapping vCPU 1 reads, changed by vCPU 0 with every kind of remote flush;
- *  - down_up.c   VCPUOP_down and up of a running vCPU, and of oneself; runstates.
+ *  - down_up.c   VCPUOP_down and up of a running vCPU, and of oneself; runstates;
+ *  - failsafe.c  the failsafe callback, when vCPU 1's selector no longer loads as it comes
+ *                back on a CPU.
  *
  * Here: every vcpu_op on vCPU 2, which does not exist, is -ENOENT, before anything else is
  * looked at; so are the event-channel bindings that name it.
@@ -71,6 +73,7 @@ void guest_main(const struct start_info *si)
 		check_fpu();
 		check_tlb();
 		check_down_up();
+		check_failsafe();
 	}
 	test_finish("smp");
 }

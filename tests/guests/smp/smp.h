@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <parvus/guest.h>
 #include <parvus/hypercall.h>
+#include <parvus/guest_traps.h>
 #include "guest_time.h" /* MS() */
 
 #define SECONDARY 1    /* the vCPU this test starts */
@@ -66,6 +67,15 @@ extern volatile uint64_t upcalls_on[2][MAX_COUNTED_PORT];
 extern volatile uint64_t upcall_count[2];
 void upcall_install(void);
 
+/*
+ * The failsafe callback of both vCPUs (failsafe_entry.S) turns the hypervisor's frame into
+ * an ordinary one for FAILSAFE_VECTOR's handler, failsafe_handler (failsafe.c);
+ * failsafe_init tells it where the runtime's stub for that vector is.
+ */
+extern char failsafe_entry[];
+void failsafe_init(void);
+void failsafe_handler(struct trap_frame *frame);
+
 /* Commands vCPU 0 gives vCPU 1. */
 enum command {
 	CMD_NONE,
@@ -77,6 +87,7 @@ enum command {
 	CMD_SPIN,	  /* down_up.c: count until stopped */
 	CMD_WAKE_VCPU0,	  /* down_up.c: wait for vCPU 0 to go down, then bring it up */
 	CMD_TRAPS,	  /* bringup.c: take an int3 and a page fault */
+	CMD_FAILSAFE,	  /* failsafe.c: sleep with selectors vCPU 0 will break */
 };
 
 struct mailbox {
@@ -107,6 +118,7 @@ void secondary_tlb_watch(void);
 void secondary_spin(void);
 void secondary_wake_vcpu0(void);
 void secondary_traps(void);
+void secondary_failsafe(uint64_t index);
 
 /* The checks, run on vCPU 0 in this order by guest_main (smp.c). */
 bool check_bringup(void); /* bringup.c: false when vCPU 1 never ran */
@@ -114,6 +126,7 @@ void check_ping_pong(void);
 void check_fpu(void);
 void check_tlb(void);
 void check_down_up(void);
+void check_failsafe(void);
 
 /* bringup.c: the entry state vCPU 1 recorded (secondary_entry.S). */
 struct entry_record {
