@@ -21,6 +21,7 @@
 #include <m2p.h>
 #include <dom0_build.h>
 #include <arch/tlb_flush.h>
+#include <arch/context_switch.h>
 #include <scheduler.h>
 #include <vcpu_time.h>
 #include <domain.h>
@@ -343,14 +344,11 @@ static void run_dom0(void)
 		dom0.domain->max_pages = boot_options.dom0_max_mem >> PAGE_SHIFT;
 	printk(LOG_INFO "dom0: starting at %#lx\n", dom0.start.rip);
 	local_irq_disable();
-	tlb_note_cr3(dom0.domain);
-	write_cr3(dom0.l4_mfn << PAGE_SHIFT);
-	wrmsr(MSR_KERNEL_GS_BASE, 0);
-	wrmsr(MSR_FS_BASE, 0);
+	/* Its page tables, descriptor tables, segment bases, FPU and XSAVE components, as any
+	 * switch to a vCPU loads them. */
+	arch_vcpu_load(dom0.vcpu);
 	set_current_vcpu(dom0.vcpu);
 	vcpu_start(dom0.vcpu);
-	vcpu_load_fpu_state(dom0.vcpu);
-	descriptor_tables_load(dom0.vcpu);
 	uint64_t how = guest_run(&dom0.start);
 
 	set_current_vcpu(NULL);

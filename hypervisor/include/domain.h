@@ -119,6 +119,8 @@ struct vcpu {
 	uint64_t virtual_time;	  /* CPU time run, scaled by its domain's weight */
 	uint64_t slice_start;	  /* system time it last started running */
 	struct fpu_state *fpu;	  /* its FPU/SSE/AVX registers while it does not run */
+	uint64_t xcr0;		  /* the XSAVE components it turned on (XSETBV); 0: the default */
+	bool cr4_osxsave;	  /* OSXSAVE in its view of CR4: XSETBV allowed */
 	int poll_port;		   /* in SCHEDOP_poll: the one port it waits for, or -1: any */
 	struct timer poll_timer;   /* the poll's timeout */
 	uint32_t virq_to_port[NR_VIRQS]; /* its VIRQ bindings (0: unbound) */

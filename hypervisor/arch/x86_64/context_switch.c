@@ -8,6 +8,7 @@
 #include <domain.h>
 #include <arch/context_switch.h>
 #include <arch/descriptor_tables.h>
+#include <arch/cpu_features.h>
 #include <arch/fpu.h>
 #include <arch/guest.h>
 #include <arch/layout.h>
@@ -98,6 +99,8 @@ void arch_vcpu_load(struct vcpu *v)
 	load_data_selectors(v);	   /* from its tables, now shown */
 	wrmsr(MSR_FS_BASE, v->fs_base);
 	wrmsr(MSR_KERNEL_GS_BASE, v->user_mode ? v->gs_base_user : v->gs_base_kernel);
+	if (xcr0_supported) /* its components, before they are restored */
+		write_xcr0(v->xcr0 ? v->xcr0 : XCR0_GUEST_DEFAULT);
 	if (v->fpu)
 		fpu_restore(v->fpu);
 	vcpu_load_fpu_state(v); /* the guest's virtual CR0.TS */

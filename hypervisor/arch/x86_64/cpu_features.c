@@ -137,6 +137,8 @@ extern char syscall_entry[];
 
 /* Guests' FPU, SSE and (where the CPU has it) AVX state: XSAVE on, XCR0 with those parts. The
  * hypervisor itself never touches these registers (-mgeneral-regs-only). */
+uint64_t xcr0_supported;
+
 static void enable_xsave(void)
 {
 	const uint32_t xsave = 1u << 26, avx = 1u << 28;
@@ -150,6 +152,7 @@ static void enable_xsave(void)
 	if ((boot_cpu_features.leaf1_ecx & avx) && (supported & XCR0_AVX))
 		parts |= XCR0_AVX;
 	write_xcr0(parts);
+	xcr0_supported = parts;
 }
 
 void cpu_setup_this(void)

@@ -75,6 +75,11 @@ void fpu_state_load_legacy(struct fpu_state *state, const char *image)
 	*(uint64_t *)&state->area[XSAVE_HEADER_OFFSET] = XSTATE_X87_SSE;
 }
 
+void fpu_state_reset_parts(struct fpu_state *state, uint64_t parts)
+{
+	*(uint64_t *)&state->area[XSAVE_HEADER_OFFSET] &= ~parts;
+}
+
 void fpu_state_store_legacy(const struct fpu_state *state, char *image)
 {
 	memcpy(image, state->area, LEGACY_AREA_SIZE);

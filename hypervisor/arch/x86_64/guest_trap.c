@@ -13,6 +13,8 @@
  */
 #include <arch/descriptor_tables.h>
 #include <arch/guest.h>
+#include <arch/fpu.h>
+#include <arch/cpu_features.h>
 #include <arch/uaccess.h>
 #include <arch/x86.h>
 #include <domain.h>
@@ -480,7 +482,9 @@ static bool write_control_register(struct vcpu *v, unsigned int cr, uint64_t val
 		return true;
 	case 3: /* as MMUEXT_NEW_BASEPTR: our own validated L4 */
 		return switch_kernel_base(v, value >> 12) == 0;
-	case 4: /* accepted, changes nothing (VMXE and the rest are the hypervisor's) */
+	case 4: /* accepted; only OSXSAVE changes the guest's view (VMXE and the rest are the
+		 * hypervisor's): with it the kernel may turn XSAVE components on (XSETBV) */
+		v->cr4_osxsave = (value & X86_CR4_OSXSAVE) && xcr0_supported;
 		return true;
 	default:
 		return false;
@@ -500,7 +504,7 @@ static bool read_control_register(struct vcpu *v, unsigned int cr, uint64_t *val
 		*value = v->guest_table << 12;
 		return true;
 	case 4:
-		*value = GUEST_CR4;
+		*value = GUEST_CR4 | (v->cr4_osxsave ? X86_CR4_OSXSAVE : 0);
 		return true;
 	default:
 		return false;
@@ -528,6 +532,37 @@ static bool msr_access(struct vcpu *v, bool write, uint32_t msr, uint64_t *value
 	}
 }
 
+/*
+ * XSETBV: a PV kernel turns XSAVE components on (XCR0), as it would on hardware, once it has
+ * set OSXSAVE in its CR4; Xen emulates it the same way. x87 must stay on, AVX needs SSE, and only what the hypervisor saves for
+ * guests may be asked for; anything else is the #GP the CPU would give. Components newly
+ * turned on start in their initial state, never with what another vCPU left in the registers.
+ */
+static bool emulate_xsetbv(struct vcpu *v, struct cpu_regs *regs)
+{
+	uint64_t value = (regs->rdx << 32) | (uint32_t)regs->rax;
+	uint64_t old = v->xcr0 ? v->xcr0 : XCR0_GUEST_DEFAULT;
+
+	/* Without OSXSAVE in the kernel's view of CR4 the instruction does not exist: #UD, as
+	 * Xen gives it. */
+	if (!v->cr4_osxsave) {
+		if (!bounce_exception(regs, 6, false))
+			domain_crash(v->domain, "XSETBV without OSXSAVE, and no #UD handler");
+		return true;
+	}
+	if ((uint32_t)regs->rcx != 0 || !(value & 1) ||
+	    ((value & 4) && !(value & 2)) || (value & ~xcr0_supported))
+		return false;
+	fpu_save(v->fpu); /* under the old components */
+	fpu_state_reset_parts(v->fpu, value & ~old);
+	v->xcr0 = value;
+	write_xcr0(value);
+	fpu_restore(v->fpu);
+	vcpu_load_fpu_state(v); /* fpu_save and fpu_restore cleared CR0.TS */
+	regs->rip += 3;
+	return true;
+}
+
 bool emulate_privileged_instruction(struct cpu_regs *regs)
 {
 	struct vcpu *v = current_vcpu();
@@ -545,6 +580,8 @@ bool emulate_privileged_instruction(struct cpu_regs *regs)
 		return false;
 	uint8_t opcode = code[at + 1];
 
+	if (!rex && opcode == 0x01 && code[at + 2] == 0xd1) /* xsetbv */
+		return emulate_xsetbv(v, regs);
 	if (!rex && opcode == 0x09 && v->domain->is_privileged) { /* wbinvd */
 		wbinvd();
 		regs->rip += 2;

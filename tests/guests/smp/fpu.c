@@ -28,11 +28,54 @@ struct fpu_state {
 	uint32_t xmm[16][4];
 	uint32_t mxcsr;
 	uint16_t fcw, pad;
+	uint32_t ymm_hi[16][4]; /* the upper halves of ymm0..15, when AVX is on */
 };
-_Static_assert(sizeof(struct fpu_state) == 264, "fpu_regs.S's layout");
+_Static_assert(offsetof(struct fpu_state, pad) == 262, "fpu_regs.S's layout");
 
 void fpu_load(const struct fpu_state *state);
 void fpu_store(struct fpu_state *state);
+void fpu_load_upper(const uint32_t hi[16][4]);
+void fpu_store_upper(uint32_t hi[16][4]);
+
+/*
+ * AVX, where the CPU has it (QEMU's -cpu max): each vCPU turns it on for itself with XSETBV
+ * (XCR0 = x87 | SSE | AVX; Xen emulates the instruction for a PV kernel, and so does Parvus),
+ * and the upper halves of the ymm registers are checked as well.
+ */
+static bool avx;
+
+static bool cpu_has_avx(void)
+{
+	uint32_t eax = 1, ebx, ecx = 0, edx;
+
+	__asm__ volatile("cpuid" : "+a"(eax), "=b"(ebx), "+c"(ecx), "=d"(edx));
+	return (ecx & (1u << 28)) && (ecx & (1u << 27)); /* AVX, and XSAVE turned on (OSXSAVE) */
+}
+
+/* As a kernel does it: OSXSAVE in CR4 (the hypervisor keeps it in the vCPU's view), then XCR0
+ * (without OSXSAVE, XSETBV is #UD). */
+static void turn_on_avx(void)
+{
+	uint64_t cr4;
+
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | (1ul << 18)) : "memory");
+	__asm__ volatile("xsetbv" : : "a"(7), "d"(0), "c"(0) : "memory");
+}
+
+static void load(const struct fpu_state *s)
+{
+	fpu_load(s);
+	if (avx)
+		fpu_load_upper(s->ymm_hi);
+}
+
+static void store(struct fpu_state *s)
+{
+	fpu_store(s);
+	if (avx)
+		fpu_store_upper(s->ymm_hi);
+}
 
 /* What each vCPU found, judged by vCPU 0. */
 struct fpu_result {
@@ -53,6 +96,12 @@ static void pattern(unsigned int vcpu, uint64_t round, struct fpu_state *s)
 		s->xmm[i][1] = vcpu;
 		s->xmm[i][2] = (uint32_t)round;
 		s->xmm[i][3] = ~((vcpu << 16) | i);
+	}
+	for (unsigned int i = 0; i < 16 && avx; i++) {
+		s->ymm_hi[i][0] = MAGIC | 0x100 | i;
+		s->ymm_hi[i][1] = vcpu;
+		s->ymm_hi[i][2] = ~(uint32_t)round;
+		s->ymm_hi[i][3] = (vcpu << 16) | i;
 	}
 	s->mxcsr = vcpu ? 0x7f80 : 0x3f80; /* round toward zero : round down, all masked */
 	s->fcw = vcpu ? 0x0c7f : 0x047f;   /* the same for x87, 64-bit precision */
@@ -75,9 +124,10 @@ static void verify(const struct fpu_state *mine)
 	volatile struct fpu_result *r = &results[this_vcpu()];
 	struct fpu_state now;
 
-	fpu_store(&now);
+	store(&now);
 	r->checks++;
-	if (memcmp(&now, mine, offsetof(struct fpu_state, pad)) == 0)
+	if (memcmp(&now, mine, offsetof(struct fpu_state, pad)) == 0 &&
+	    (!avx || memcmp(now.ymm_hi, mine->ymm_hi, sizeof(now.ymm_hi)) == 0))
 		return;
 	if (r->mismatches++ == 0)
 		memcpy((void *)&r->first_bad, &now, sizeof(now));
@@ -89,9 +139,11 @@ void secondary_fpu_pingpong(uint64_t rounds)
 {
 	struct fpu_state mine;
 
+	if (avx)
+		turn_on_avx(); /* XCR0 is each vCPU's own */
 	for (uint64_t round = 1; round <= rounds; round++) {
 		pattern(SECONDARY, round, &mine);
-		fpu_load(&mine);
+		load(&mine);
 		wait_at_least(&ping, round, 0);
 		if (ping == GAME_OVER)
 			return;
@@ -114,7 +166,7 @@ static void spin(bool (*done)(void))
 	events_enabled(true);
 	for (uint64_t round = 1; !done(); round++) {
 		pattern(vcpu, round, &mine);
-		fpu_load(&mine);
+		load(&mine);
 		for (unsigned int i = 0; i < SPIN_CHECKS_PER_LOAD; i++)
 			verify(&mine);
 		results[vcpu].rounds = round;
@@ -166,7 +218,7 @@ static void check_pingpong(void)
 	uint64_t end = now_ns() + PINGPONG_BUDGET;
 	for (uint64_t round = 1; round <= PINGPONG_ROUNDS && now_ns() < end; round++) {
 		pattern(0, round, &mine);
-		fpu_load(&mine);
+		load(&mine);
 		__atomic_store_n(&ping, round, __ATOMIC_SEQ_CST);
 		send_port(ipi_port[SECONDARY]);
 		if (!wait_at_least(&pong, round, now_ns() + MS(1000)))
@@ -226,6 +278,10 @@ static void check_spin(void)
 
 void check_fpu(void)
 {
+	avx = cpu_has_avx();
+	printf("AVX: %s\n", avx ? "yes: the upper halves of ymm0-15 are checked too" : "no");
+	if (avx)
+		turn_on_avx();
 	check_pingpong();
 	check_spin();
 }

@@ -24,3 +24,20 @@ fpu_store:
 	stmxcsr	256(%rdi)
 	fnstcw	260(%rdi)
 	ret
+
+/*
+ * fpu_load_upper and fpu_store_upper: the upper halves of ymm0..ymm15 (AVX), 16 bytes each,
+ * to and from hi[16][16]; only once the vCPU has turned AVX on (XSETBV).
+ */
+	.globl fpu_load_upper, fpu_store_upper
+fpu_load_upper:
+	.irp	i, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+	vinsertf128 $1, \i * 16(%rdi), %ymm\i, %ymm\i
+	.endr
+	ret
+
+fpu_store_upper:
+	.irp	i, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+	vextractf128 $1, %ymm\i, \i * 16(%rdi)
+	.endr
+	ret

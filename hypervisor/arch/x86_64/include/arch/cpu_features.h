@@ -20,6 +20,10 @@ struct cpu_features {
 };
 
 extern struct cpu_features boot_cpu_features;
+/* The state components XSAVE handles for guests (XCR0 bits: x87, SSE, AVX where present); 0
+ * without XSAVE. A vCPU starts with x87 and SSE and may turn on the others (XSETBV). */
+extern uint64_t xcr0_supported;
+#define XCR0_GUEST_DEFAULT 3ull
 
 /* Read CPUID on the boot CPU; print the features; stop with a clear message if something
  * required is missing. */

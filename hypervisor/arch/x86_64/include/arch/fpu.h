@@ -15,6 +15,8 @@ void fpu_state_free(struct fpu_state *state);
  * the initial state; AVX state is reset either way) and stored. */
 void fpu_state_load_legacy(struct fpu_state *state, const char *image);
 void fpu_state_store_legacy(const struct fpu_state *state, char *image);
+/* Mark XSAVE components (XCR0 bits) of a saved state as in their initial condition. */
+void fpu_state_reset_parts(struct fpu_state *state, uint64_t parts);
 /* Move the CPU's registers into state / state into the CPU's registers. CR0.TS is cleared. */
 void fpu_save(struct fpu_state *state);
 void fpu_restore(const struct fpu_state *state);
