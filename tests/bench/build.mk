@@ -17,3 +17,13 @@ bench-grant: $(HV_BUILD)/parvus $(BUILD)/guests/bench_grant.elf
 	@$(MAKE) --no-print-directory $(BUILD)/xen/xen
 	tests/bench/grant-compare $(GRANT_BENCH_RUNS)
 BENCH_TARGETS += bench-grant
+
+# make bench-evtchn: event-channel ping-pong round trips between dom0 and a domain it built,
+# and between dom0's two vCPUs, on Parvus and on Xen 4.17 (tests/bench/evtchn-compare;
+# figures in docs/benchmarks.md).
+.PHONY: bench-evtchn
+bench-evtchn: $(HV_BUILD)/parvus $(BUILD)/guests/bench_evtchn.elf $(BUILD)/guests/child.elf
+	@scripts/ensure-deps --with-xen
+	@$(MAKE) --no-print-directory $(BUILD)/xen/xen
+	tests/bench/evtchn-compare $(EVTCHN_BENCH_RUNS)
+BENCH_TARGETS += bench-evtchn
