@@ -60,6 +60,14 @@ static uint64_t *area_entry(unsigned int cpu, unsigned int page)
 #define AREA_ZERO_FLAGS (PTE_PRESENT | PTE_ACCESSED)
 
 /* Show frame mfn at page of this CPU's window; mfn 0: zeros in the GDT, nothing in the LDT. */
+/*
+ * Each CPU remembers how many leading GDT and LDT pages of its window may show a frame, so
+ * that a switch between vCPUs with small tables (the usual case) rewrites only those.
+ */
+static struct {
+	unsigned int gdt_pages, ldt_pages;
+} window_used[MAX_CPUS];
+
 static void area_show(unsigned int page, unsigned long mfn)
 {
 	unsigned int cpu = this_cpu()->id;
@@ -71,6 +79,11 @@ static void area_show(unsigned int page, unsigned long mfn)
 		entry = virt_to_phys(zero_descriptors) | AREA_ZERO_FLAGS;
 	uint64_t *slot = area_entry(cpu, page);
 
+	/* Whatever shows a frame counts, so that the next vCPU's load clears it. */
+	if (mfn && page < GDT_GUEST_PAGES && page >= window_used[cpu].gdt_pages)
+		window_used[cpu].gdt_pages = page + 1;
+	if (mfn && page >= LDT_FIRST_PAGE && page - LDT_FIRST_PAGE >= window_used[cpu].ldt_pages)
+		window_used[cpu].ldt_pages = page - LDT_FIRST_PAGE + 1;
 	if (*slot == entry)
 		return;
 	*slot = entry;
@@ -342,14 +355,38 @@ bool ldt_fault(struct cpu_regs *regs, uint64_t *address)
 
 /* ---- a vCPU's tables on a CPU ---- */
 
+/* How many of a table's leading pages can hold a frame: the rest are always empty. */
+static unsigned int gdt_pages_used(const struct descriptor_tables *t)
+{
+	unsigned int used = GDT_GUEST_PAGES;
+
+	while (used && !t->gdt_frames[used - 1])
+		used--;
+	return used;
+}
+
+static unsigned int ldt_pages_used(const struct descriptor_tables *t)
+{
+	unsigned int used = LDT_MAX_PAGES;
+
+	while (used && !t->ldt_frames[used - 1])
+		used--;
+	return used;
+}
+
 void descriptor_tables_load(struct vcpu *v)
 {
 	const struct descriptor_tables *t = &v->descriptor_tables;
+	unsigned int cpu = this_cpu()->id;
+	unsigned int gdt = gdt_pages_used(t), ldt = ldt_pages_used(t);
+	unsigned int gdt_shown = window_used[cpu].gdt_pages, ldt_shown = window_used[cpu].ldt_pages;
 
-	for (unsigned int page = 0; page < GDT_GUEST_PAGES; page++)
+	for (unsigned int page = 0; page < (gdt > gdt_shown ? gdt : gdt_shown); page++)
 		area_show(page, t->gdt_frames[page]);
-	for (unsigned int page = 0; page < LDT_MAX_PAGES; page++)
+	for (unsigned int page = 0; page < (ldt > ldt_shown ? ldt : ldt_shown); page++)
 		area_show(LDT_FIRST_PAGE + page, t->ldt_frames[page]);
+	window_used[cpu].gdt_pages = gdt; /* the rest were just cleared */
+	window_used[cpu].ldt_pages = ldt;
 	load_ldt(t);
 }
 
