@@ -289,10 +289,11 @@ static long scheduler_op(struct domain *d, struct xen_domctl_scheduler_op *op, b
 		*copy_back = true;
 		return 0;
 	case XEN_DOMCTL_SCHEDOP_putinfo:
-		if (op->u.credit2.cap > CREDIT2_MAX_CAP_PER_VCPU * (d->max_vcpus ? d->max_vcpus : 1))
-			return -XEN_EINVAL;
+		/* The weight first: credit2 sets it even when it then refuses the cap. */
 		if (op->u.credit2.weight)
 			d->weight = op->u.credit2.weight;
+		if (op->u.credit2.cap > CREDIT2_MAX_CAP_PER_VCPU * (d->max_vcpus ? d->max_vcpus : 1))
+			return -XEN_EINVAL;
 		scheduler_set_cap(d, op->u.credit2.cap);
 		return 0;
 	default:

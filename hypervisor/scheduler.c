@@ -52,32 +52,64 @@ static bool vcpu_runnable(const struct vcpu *v)
 
 /*
  * Caps: a capped domain may run cap% of one CPU in each period of SCHEDULER_CAP_PERIOD_NS,
- * all its vCPUs together. Once its budget is used up its vCPUs stop being runnable ("parked")
- * until the period ends; then the budget is whole again and they go back on their queues.
+ * all its vCPUs together. The time it runs is charged to cap_used; once that reaches the
+ * budget its vCPUs stop being runnable ("parked") until a period ends. Each period that ends
+ * gives one budget back, so time run past the budget (a slice whose timer interrupt came late,
+ * which under a loaded host can be milliseconds) is a debt paid from the next periods, as in
+ * Xen's credit2: over many periods the domain gets its cap, however late its slices end.
  */
 static uint64_t cap_budget(const struct domain *d)
 {
 	return SCHEDULER_CAP_PERIOD_NS * d->cap / 100;
 }
 
-static void cap_period_ended(void *data)
+/* Move d's period to the one now is in; each period that ended gives back one budget. */
+static void cap_replenish(struct domain *d, uint64_t now)
 {
-	struct domain *d = data;
+	uint64_t budget = cap_budget(d), used = __atomic_load_n(&d->cap_used, __ATOMIC_SEQ_CST);
 
-	__atomic_store_n(&d->cap_used, 0, __ATOMIC_SEQ_CST);
-	d->cap_period_start = now_ns();
+	if (now < d->cap_period_start + SCHEDULER_CAP_PERIOD_NS || !budget)
+		return;
+	uint64_t periods = (now - d->cap_period_start) / SCHEDULER_CAP_PERIOD_NS;
+
+	d->cap_period_start += periods * SCHEDULER_CAP_PERIOD_NS;
+	used = periods > used / budget ? 0 : used - periods * budget; /* cannot wrap */
+	__atomic_store_n(&d->cap_used, used, __ATOMIC_SEQ_CST);
+}
+
+static void cap_unpark(struct domain *d)
+{
 	__atomic_store_n(&d->cap_parked, false, __ATOMIC_SEQ_CST);
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
 		if (d->vcpus[i] && d->vcpus[i]->started)
 			vcpu_start(d->vcpus[i]); /* back on its queue if it can run */
 }
 
+/* The timer of a parked domain: a period ended. Free it, unless its debt is still unpaid. */
+static void cap_period_ended(void *data)
+{
+	struct domain *d = data;
+
+	cap_replenish(d, now_ns());
+	if (d->cap && __atomic_load_n(&d->cap_used, __ATOMIC_SEQ_CST) >= cap_budget(d)) {
+		timer_set(&d->cap_timer, d->cap_period_start + SCHEDULER_CAP_PERIOD_NS);
+		return;
+	}
+	cap_unpark(d);
+}
+
 void scheduler_set_cap(struct domain *d, uint16_t cap)
 {
+	bool was_capped = d->cap != 0;
+
 	d->cap = cap;
+	if (cap && !was_capped) { /* a first period, budget whole */
+		d->cap_period_start = now_ns();
+		__atomic_store_n(&d->cap_used, 0, __ATOMIC_SEQ_CST);
+	}
 	if (!cap && __atomic_load_n(&d->cap_parked, __ATOMIC_SEQ_CST)) {
 		timer_stop(&d->cap_timer);
-		cap_period_ended(d); /* uncapped: free at once */
+		cap_unpark(d); /* uncapped: free at once */
 	}
 }
 
@@ -88,11 +120,7 @@ static void cap_charge(struct domain *d, uint64_t ran, uint64_t now)
 		return;
 	if (!d->cap_timer.fn)
 		timer_init(&d->cap_timer, cap_period_ended, d, this_cpu()->id);
-	if (!__atomic_load_n(&d->cap_parked, __ATOMIC_SEQ_CST) &&
-	    now - d->cap_period_start >= SCHEDULER_CAP_PERIOD_NS) {
-		d->cap_period_start = now; /* a new period, budget whole */
-		__atomic_store_n(&d->cap_used, 0, __ATOMIC_SEQ_CST);
-	}
+	cap_replenish(d, now);
 	uint64_t used = __atomic_add_fetch(&d->cap_used, ran, __ATOMIC_SEQ_CST);
 
 	if (used >= cap_budget(d) && !__atomic_exchange_n(&d->cap_parked, true, __ATOMIC_SEQ_CST))
@@ -239,8 +267,10 @@ void vcpu_start(struct vcpu *v)
 		spin_lock(&q->lock);
 	}
 	v->started = true;
-	if (vcpu_runnable(v) && !v->is_running)
+	if (vcpu_runnable(v) && !v->is_running) {
 		enqueue(q, v);
+		q->switch_due = true; /* the CPU may be running another without a slice */
+	}
 	spin_unlock(&q->lock);
 	local_irq_restore(flags);
 	if (v->processor != this_cpu()->id)

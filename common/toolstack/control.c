@@ -134,3 +134,31 @@ long evtchn_alloc_unbound(domid_t remote)
 
 	return rc ? rc : (long)alloc.port;
 }
+
+long domain_sched_credit2_get(domid_t domain, uint16_t *weight, uint16_t *cap)
+{
+	struct xen_domctl op;
+
+	memset(&op, 0, sizeof(op));
+	op.u.scheduler_op.sched_id = XEN_SCHEDULER_CREDIT2;
+	op.u.scheduler_op.cmd = XEN_DOMCTL_SCHEDOP_getinfo;
+	long rc = domctl(&op, XEN_DOMCTL_scheduler_op, domain);
+
+	if (rc == 0) {
+		*weight = op.u.scheduler_op.u.credit2.weight;
+		*cap = op.u.scheduler_op.u.credit2.cap;
+	}
+	return rc;
+}
+
+long domain_sched_credit2_set(domid_t domain, uint16_t weight, uint16_t cap)
+{
+	struct xen_domctl op;
+
+	memset(&op, 0, sizeof(op));
+	op.u.scheduler_op.sched_id = XEN_SCHEDULER_CREDIT2;
+	op.u.scheduler_op.cmd = XEN_DOMCTL_SCHEDOP_putinfo;
+	op.u.scheduler_op.u.credit2.weight = weight;
+	op.u.scheduler_op.u.credit2.cap = cap;
+	return domctl(&op, XEN_DOMCTL_scheduler_op, domain);
+}

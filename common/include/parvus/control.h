@@ -35,6 +35,15 @@ long domain_pause(domid_t domain);
 long domain_unpause(domid_t domain);
 long domain_destroy(domid_t domain);
 
+/*
+ * XEN_DOMCTL_scheduler_op with Xen's default scheduler, credit2 (what libxenctrl's
+ * xc_sched_credit2_domain_get/set do). A weight is the domain's relative share of a CPU it
+ * contends for (256 by default; 0 in a set leaves it as it is); a cap is the most CPU time it
+ * may have, in percent of one CPU (0: no cap; above 100 per vCPU: -EINVAL).
+ */
+long domain_sched_credit2_get(domid_t domain, uint16_t *weight, uint16_t *cap);
+long domain_sched_credit2_set(domid_t domain, uint16_t weight, uint16_t cap);
+
 /* XEN_SYSCTL_physinfo's free_pages, or a negative errno. */
 long machine_free_pages(void);
 

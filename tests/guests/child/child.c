@@ -5,6 +5,9 @@
  * It records what the hypervisor answered to what it tried in a page it grants to dom0
  * (builder/child_page.h), and the builder checks those answers against Xen's.
  *
+ * With the word "spin" on its command line it does none of that: it only counts, for ever, a
+ * busy domain for the fairness test kernel (tests/guests/fairness) to share a CPU between.
+ *
  * Started by hand as dom0 it has no command line to work from and crashes at once.
  */
 #include <string.h>
@@ -134,11 +137,23 @@ static __attribute__((noreturn)) void serve(evtchn_port_t port)
 	}
 }
 
+/* "spin": busy for ever, never blocking, so that the scheduler alone decides how much it runs. */
+static __attribute__((noreturn)) void spin(void)
+{
+	volatile uint64_t count = 0;
+
+	printf("child: spinning\n");
+	for (;;)
+		count++;
+}
+
 void guest_main(const struct start_info *si)
 {
 	printf("child: started, command line '%s'\n", guest_cmdline());
 	if (si->flags & SIF_INITDOMAIN)
-		guest_crash("the child runs under the builder test kernel, not as dom0");
+		guest_crash("the child runs under a dom0 test kernel, not as dom0");
+	if (guest_cmdline_has("spin"))
+		spin();
 	unsigned long dom0_port = number("evtchn"), gref = number("gref");
 	unsigned long dom0_mfn = number("foreign_mfn");
 
