@@ -331,7 +331,7 @@ int dom0_build(const struct boot_info *info, uint64_t dom0_mem, struct dom0_imag
 	for (unsigned int i = 1; i < nr_vcpus; i++)
 		if (vcpu_create(&dom0_domain, i, i % nr_cpus_online))
 			panic("dom0: no memory for vCPU %u", i);
-	dom0_domain.weight = SCHEDULER_DEFAULT_WEIGHT;
+	scheduler_domain_init(&dom0_domain);
 	dom0_domain.emulation_flags = XEN_X86_EMU_PIT; /* what Xen reports of a PV dom0 */
 	vcpu_time_update(&dom0_vcpu);
 	wallclock_publish(dom0_domain.shared_info);

@@ -54,7 +54,7 @@ struct domain *domain_create(uint16_t domain_id, const uint8_t handle[16], bool 
 	snprintf(d->name, sizeof(d->name), "d%u", domain_id);
 	if (handle)
 		memcpy(d->handle, handle, sizeof(d->handle));
-	d->weight = SCHEDULER_DEFAULT_WEIGHT;
+	scheduler_domain_init(d);
 	d->pause_count = 1; /* it runs when the toolstack unpauses it, as in Xen */
 	d->controller_pause_count = 1;
 	memset(page_to_virt(shared), 0, PAGE_SIZE);
@@ -246,21 +246,24 @@ static void domain_free(struct domain *d)
 		printk(LOG_WARNING "d%u: too many domains dying at once; its memory is kept\n",
 		       d->domain_id);
 	/* Freed by domain_reclaim on a way back to a guest, never here: this may run under a
-	 * lock the freeing would need. */
+	 * lock the freeing would need. Every other CPU is interrupted so that one spinning in a
+	 * guest passes such a point too. */
+	for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++)
+		if (cpus[cpu] && cpus[cpu]->online && cpu != this_cpu()->id)
+			arch_timer_kick(cpu);
 }
 
 void domain_kill(struct domain *d)
 {
-	if (d->is_dying)
+	/* Once: two destroydomain calls at the same time must not both tear it down. */
+	if (__atomic_exchange_n(&d->is_dying, true, __ATOMIC_SEQ_CST))
 		return;
 	domain_pause(d);
 	/* The teardown holds the domain like one more frame, so that frames freed on the way
 	 * (here, or by other CPUs letting go) cannot free the domain under it. */
 	__atomic_fetch_add(&d->shared_pages, 1, __ATOMIC_SEQ_CST);
-	d->is_dying = true;
-	d->is_shutting_down = true;
 	for (unsigned int i = 0; i < DOMAIN_WATCHDOGS; i++)
-		if (d->watchdog_active[i])
+		if (d->watchdogs[i].fn) /* set up once used, active or not */
 			timer_kill(&d->watchdogs[i]);
 	if (d->cap_timer.fn)
 		timer_kill(&d->cap_timer);

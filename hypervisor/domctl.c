@@ -306,6 +306,13 @@ static long operate(struct xen_domctl *op, struct domain *d, bool *copy_back)
 {
 	struct domain *self = current_vcpu()->domain;
 
+	/* A dying domain can only be looked at (or destroyed again, which does nothing): what
+	 * would give it vCPUs, contexts or pages would keep it from ever finishing dying. */
+	if (d->is_dying &&
+	    (op->cmd == XEN_DOMCTL_max_vcpus || op->cmd == XEN_DOMCTL_setvcpucontext ||
+	     op->cmd == XEN_DOMCTL_hypercall_init || op->cmd == XEN_DOMCTL_max_mem ||
+	     op->cmd == XEN_DOMCTL_unpausedomain || op->cmd == XEN_DOMCTL_pausedomain))
+		return -XEN_EINVAL;
 	switch (op->cmd) {
 	case XEN_DOMCTL_destroydomain:
 		if (d == self)

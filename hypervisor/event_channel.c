@@ -54,6 +54,8 @@ static struct evtchn *port_lookup(const struct domain *d, uint32_t port)
 /* The lowest free port, its bucket allocated if need be; or -XEN_ENOSPC / -XEN_ENOMEM. */
 static long port_allocate(struct domain *d)
 {
+	if (d->is_dying) /* its table is being taken apart: no new port, as in Xen */
+		return -XEN_EINVAL;
 	for (uint32_t port = 0; port <= d->events.max_port && port < EVTCHN_2L_PORTS; port++) {
 		struct evtchn **bucket = &d->events.buckets[port / EVTCHN_BUCKET_PORTS];
 
@@ -482,10 +484,14 @@ int evtchn_domain_init(struct domain *d)
 void evtchn_domain_destroy(struct domain *d)
 {
 	close_all(d);
+	/* Under the lock: a VIRQ raised from another CPU meanwhile finds no port, not a freed
+	 * one. */
+	spin_lock(&d->events.lock);
 	for (unsigned int b = 0; b < EVTCHN_BUCKETS; b++) {
 		heap_free(d->events.buckets[b]);
 		d->events.buckets[b] = NULL;
 	}
+	spin_unlock(&d->events.lock);
 }
 
 void send_vcpu_virq(struct vcpu *v, unsigned int virq)

@@ -149,11 +149,20 @@ static void unpin_bits(struct grant_entry_v1 *entry, const struct active_grant *
 		__atomic_fetch_and(&entry->flags, (uint16_t)~clear, __ATOMIC_ACQ_REL);
 }
 
-/* A general reference on frame mfn if rd owns it: the frame a grant names. */
+/*
+ * A general reference on frame mfn if rd owns it: the frame a grant names. Only the domain's
+ * own memory can be granted, not the frames the hypervisor lends it (shared_info, the grant
+ * table itself): those are not counted in its pages, so a peer's hold on one could outlive
+ * the domain. (Xen allows it; Parvus refuses, as if the frame were not the domain's.)
+ */
 static struct page_info *get_granted_frame(unsigned long mfn, struct domain *rd)
 {
 	if (!mfn_valid(mfn) || !get_page(mfn_to_page(mfn), rd))
 		return NULL;
+	if (mfn_to_page(mfn)->domain_spare & PAGE_SPARE_UNCOUNTED) {
+		put_page(mfn_to_page(mfn));
+		return NULL;
+	}
 	return mfn_to_page(mfn);
 }
 

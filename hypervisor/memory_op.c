@@ -149,8 +149,10 @@ static bool write_slot(uint64_t list, uint64_t index, xen_pfn_t value)
 static struct domain *memop_target(domid_t id)
 {
 	int lookup_error;
+	struct domain *d = domain_for_caller(current_vcpu()->domain, id, &lookup_error);
 
-	return domain_for_caller(current_vcpu()->domain, id, &lookup_error);
+	/* A dying domain gets no memory: it would never finish dying (Xen refuses too). */
+	return d && !d->is_dying ? d : NULL;
 }
 
 /*

@@ -526,8 +526,10 @@ int get_page_type(struct page_info *pg, unsigned int type)
 			return -XEN_EINVAL; /* in use as something else */
 		} else if (!(seen & PGT_VALIDATED)) {
 			/* Another CPU is (de)validating it: wait for the outcome, then retry. */
-			while (read_word(&pg->type_info) == seen)
+			while (read_word(&pg->type_info) == seen) {
+				spin_wait_hook(); /* another CPU may wait for our flush answer */
 				cpu_relax();
+			}
 			seen = read_word(&pg->type_info);
 			continue;
 		}

@@ -34,29 +34,38 @@ static void watchdog_expired(void *data)
 static long watchdog(struct domain *d, uint64_t arg)
 {
 	struct sched_watchdog w;
+	long rc = 0;
 
 	if (copy_from_guest_raw(&w, arg, sizeof(w)))
 		return -XEN_EFAULT;
+	/* Under the domain's watchdog lock: two vCPUs must not both take, or stop and set, one.
+	 * Each timer is initialised once, on first use, and never while it may be queued. */
+	uint64_t flags = local_irq_save();
+
+	spin_lock(&d->watchdog_lock);
 	if (w.id == 0) {
+		rc = -XEN_ENOSPC;
 		for (unsigned int i = 0; i < DOMAIN_WATCHDOGS; i++) {
 			if (d->watchdog_active[i])
 				continue;
+			if (!d->watchdogs[i].fn)
+				timer_init(&d->watchdogs[i], watchdog_expired, d, this_cpu()->id);
 			d->watchdog_active[i] = true;
-			timer_init(&d->watchdogs[i], watchdog_expired, d, this_cpu()->id);
 			timer_set(&d->watchdogs[i], now_ns() + (uint64_t)w.timeout * 1000000000ull);
-			return i + 1;
+			rc = i + 1;
+			break;
 		}
-		return -XEN_ENOSPC;
-	}
-	if (w.id > DOMAIN_WATCHDOGS || !d->watchdog_active[w.id - 1])
-		return -XEN_EINVAL;
-	if (w.timeout == 0) {
+	} else if (w.id > DOMAIN_WATCHDOGS || !d->watchdog_active[w.id - 1]) {
+		rc = -XEN_EINVAL;
+	} else if (w.timeout == 0) {
 		timer_stop(&d->watchdogs[w.id - 1]);
 		d->watchdog_active[w.id - 1] = false;
 	} else {
 		timer_set(&d->watchdogs[w.id - 1], now_ns() + (uint64_t)w.timeout * 1000000000ull);
 	}
-	return 0;
+	spin_unlock(&d->watchdog_lock);
+	local_irq_restore(flags);
+	return rc;
 }
 
 /* SCHEDOP_pin_override (dom0 only): keep this vCPU on one CPU, or (-1) stop doing so. */

@@ -98,6 +98,12 @@ static void cap_period_ended(void *data)
 	cap_unpark(d);
 }
 
+void scheduler_domain_init(struct domain *d)
+{
+	d->weight = SCHEDULER_DEFAULT_WEIGHT;
+	timer_init(&d->cap_timer, cap_period_ended, d, this_cpu()->id);
+}
+
 void scheduler_set_cap(struct domain *d, uint16_t cap)
 {
 	bool was_capped = d->cap != 0;
@@ -118,8 +124,6 @@ static void cap_charge(struct domain *d, uint64_t ran, uint64_t now)
 {
 	if (!d->cap)
 		return;
-	if (!d->cap_timer.fn)
-		timer_init(&d->cap_timer, cap_period_ended, d, this_cpu()->id);
 	cap_replenish(d, now);
 	uint64_t used = __atomic_add_fetch(&d->cap_used, ran, __ATOMIC_SEQ_CST);
 
@@ -311,6 +315,13 @@ void vcpu_wake_pollers(struct domain *d, uint32_t port)
 	}
 }
 
+/* Is v on a CPU, or chosen for one and not yet switched out? */
+static bool stops_running(const struct vcpu *v)
+{
+	return __atomic_load_n(&v->is_running, __ATOMIC_SEQ_CST) ||
+	       __atomic_load_n(&cpus[v->processor]->current, __ATOMIC_SEQ_CST) == v;
+}
+
 void vcpu_stop_running(struct vcpu *v)
 {
 	struct run_queue *q = queue_of_cpu(v->processor);
@@ -328,19 +339,40 @@ void vcpu_stop_running(struct vcpu *v)
 	}
 	spin_unlock(&q->lock);
 	local_irq_restore(flags);
-	if (__atomic_load_n(&cpus[v->processor]->current, __ATOMIC_SEQ_CST) != v)
+	if (!stops_running(v))
 		return;
 	if (v->processor == this_cpu()->id) { /* ourselves: gone on the way back to the guest */
 		schedule_soon();
 		return;
 	}
-	/* Running elsewhere: that CPU switches on its way back to the guest after the kick. */
+	/* Running elsewhere (or about to: chosen, not yet entered): that CPU switches on its way
+	 * back to the guest after the kick. */
 	__atomic_store_n(&q->switch_due, true, __ATOMIC_SEQ_CST);
 	arch_timer_kick(v->processor);
-	while (__atomic_load_n(&cpus[v->processor]->current, __ATOMIC_SEQ_CST) == v) {
+	while (stops_running(v)) {
 		tlb_flush_serve(); /* it may be waiting for our answer to a flush */
 		cpu_relax();
 	}
+}
+
+void vcpu_stop_soon(struct vcpu *v)
+{
+	struct run_queue *q = queue_of_cpu(v->processor);
+	uint64_t flags = local_irq_save();
+
+	spin_lock(&q->lock);
+	for (struct vcpu **link = &q->head; *link; link = &(*link)->queue_next) {
+		if (*link == v) {
+			*link = v->queue_next;
+			v->queue_next = NULL;
+			v->on_queue = false;
+			runstate_change(v, leaving_state(v));
+			break;
+		}
+	}
+	spin_unlock(&q->lock);
+	local_irq_restore(flags);
+	scheduler_kick(v);
 }
 
 void scheduler_notify(struct vcpu *v)
@@ -472,9 +504,8 @@ void scheduler_return_to_guest(struct cpu_regs *regs)
 
 	account(prev, now);
 	spin_lock(&q->lock);
-	/* Who runs is decided and recorded (is_running) under the lock, so that a wake-up seen
-	 * from another CPU either finds prev still running (and it stays queued) or queues it. */
-	prev->is_running = false;
+	/* Who runs is decided under the lock. prev stays is_running until its state is saved
+	 * (below): whoever waits for it to stop (vcpu_stop_running) waits for that. */
 	if (vcpu_runnable(prev))
 		enqueue(q, prev);
 	struct vcpu *next = dequeue_next(q, q->yielded ? prev : NULL);
@@ -495,8 +526,15 @@ void scheduler_return_to_guest(struct cpu_regs *regs)
 	runstate_change(prev, leaving_state(prev));
 	vcpu_periodic_pause(prev);
 	arch_vcpu_save(prev);
+	set_current_vcpu(next);
+	/* Only now has it stopped. A wake-up that came meanwhile found it running and left it
+	 * off the queue: put it there now if it can run. */
+	spin_lock(&q->lock);
+	prev->is_running = false;
+	if (vcpu_runnable(prev) && !prev->on_queue)
+		enqueue(q, prev);
+	spin_unlock(&q->lock);
 	if (!next) {
-		set_current_vcpu(NULL);
 		arch_load_idle_page_tables();
 		next = idle_until_runnable(q);
 		now = now_ns();

@@ -92,8 +92,10 @@ void timer_kill(struct timer *timer)
 	 * until it is neither queued nor running. */
 	do {
 		timer_stop(timer);
-		while (__atomic_load_n(&queue->running, __ATOMIC_SEQ_CST) == timer)
+		while (__atomic_load_n(&queue->running, __ATOMIC_SEQ_CST) == timer) {
+			spin_wait_hook(); /* the callback may wait for our flush answer */
 			cpu_relax();
+		}
 	} while (timer_pending(timer));
 }
 

@@ -71,9 +71,15 @@ static long initialise(struct vcpu *v, uint64_t arg)
 
 	if (!context)
 		return -XEN_ENOMEM;
-	if (copy_from_guest_raw(context, arg, sizeof(*context)))
-		rc = -XEN_EFAULT;
-	else if (v->initialised)
+	if (copy_from_guest_raw(context, arg, sizeof(*context))) {
+		heap_free(context);
+		return -XEN_EFAULT;
+	}
+	/* Under the domain's vCPU lock: two vCPUs initialising a third must not both do it. */
+	uint64_t flags = local_irq_save();
+
+	spin_lock(&v->domain->vcpu_lock);
+	if (v->initialised)
 		rc = -XEN_EEXIST;
 	else if (v->vcpu_info == &placeholder_vcpu_info)
 		rc = -XEN_EINVAL; /* a vCPU past the 32 in shared_info needs register_vcpu_info */
@@ -83,6 +89,8 @@ static long initialise(struct vcpu *v, uint64_t arg)
 	 * (VCPUOP_up wakes only a vCPU it finds down). */
 	if (rc == 0 && (context->flags & VGCF_online))
 		v->started = true;
+	spin_unlock(&v->domain->vcpu_lock);
+	local_irq_restore(flags);
 	heap_free(context);
 	return rc;
 }
@@ -115,7 +123,7 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpu_id, uint64_t arg, uint64_t unused4,
 	case VCPUOP_down:
 		if (v->started) {
 			v->started = false;
-			vcpu_stop_running(v); /* ourselves: gone on the way back to the guest */
+			vcpu_stop_soon(v); /* as Xen: it stops; nobody waits for that */
 		}
 		return 0;
 	case VCPUOP_initialise:
@@ -153,7 +161,14 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpu_id, uint64_t arg, uint64_t unused4,
 
 		if (copy_from_guest_raw(&info, arg, sizeof(info)))
 			return -XEN_EFAULT;
-		return register_vcpu_info(v, &info);
+		uint64_t flags = local_irq_save();
+
+		spin_lock(&v->domain->vcpu_lock);
+		long rc = register_vcpu_info(v, &info);
+
+		spin_unlock(&v->domain->vcpu_lock);
+		local_irq_restore(flags);
+		return rc;
 	}
 	case VCPUOP_set_periodic_timer: {
 		struct vcpu_set_periodic_timer timer;

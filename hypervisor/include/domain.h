@@ -48,6 +48,8 @@ struct domain {
 	bool shutdown_code_set;
 	struct timer watchdogs[DOMAIN_WATCHDOGS]; /* SCHEDOP_watchdog */
 	bool watchdog_active[DOMAIN_WATCHDOGS];
+	spinlock_t watchdog_lock;
+	spinlock_t vcpu_lock; /* giving a vCPU its context or its vcpu_info */
 	struct vcpu *vcpus[DOMAIN_MAX_VCPUS]; /* by vcpu_id; NULL past max_vcpus */
 	unsigned int max_vcpus;
 	struct event_channels events; /* its ports (event_channel.c) */

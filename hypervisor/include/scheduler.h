@@ -40,8 +40,13 @@ void vcpu_wake_pollers(struct domain *d, uint32_t port);
 /* v must not run (its domain is paused or dying, it went down): off its queue, and if it runs
  * on another CPU, returns once it has been switched out there. */
 void vcpu_stop_running(struct vcpu *v);
+/* v must not run (it went down): off its queue, and its CPU switches it out on its way back
+ * to a guest. Does not wait (VCPUOP_down, which two vCPUs may do to each other at once). */
+void vcpu_stop_soon(struct vcpu *v);
 /* The current vCPU should give up the CPU on its way back to the guest. */
 void schedule_soon(void);
+/* A new domain's scheduling state (default weight, the cap timer). */
+void scheduler_domain_init(struct domain *d);
 /* A domain's cap (percent of one CPU, 0 for none), as scheduler_op sets it. */
 void scheduler_set_cap(struct domain *d, uint16_t cap);
 /* Will the current vCPU be switched out on its way back to the guest? */

@@ -67,6 +67,8 @@ static uint64_t *area_entry(unsigned int cpu, unsigned int page)
 static struct {
 	unsigned int gdt_pages, ldt_pages;
 } window_used[MAX_CPUS];
+/* The vCPU whose tables each CPU's window shows (compared, never followed). */
+static const struct vcpu *window_owner[MAX_CPUS];
 
 static void area_show(unsigned int page, unsigned long mfn)
 {
@@ -387,6 +389,7 @@ void descriptor_tables_load(struct vcpu *v)
 		area_show(LDT_FIRST_PAGE + page, t->ldt_frames[page]);
 	window_used[cpu].gdt_pages = gdt; /* the rest were just cleared */
 	window_used[cpu].ldt_pages = ldt;
+	window_owner[cpu] = v;
 	load_ldt(t);
 }
 
@@ -394,12 +397,17 @@ void descriptor_tables_destroy(struct vcpu *v)
 {
 	struct descriptor_tables *t = &v->descriptor_tables;
 
-	/* Called on the CPU that ran v last, so the window that shows its frames is this one. */
-	release_gdt(t, true);
-	release_ldt(t, true);
+	/* Only a window that shows v's tables is changed: this CPU's if v is what it shows (v
+	 * is current here); any other CPU that showed them last rewrites its window before it
+	 * enters another vCPU (descriptor_tables_load), and meanwhile runs no guest. */
+	bool shown_here = window_owner[this_cpu()->id] == v;
+
+	release_gdt(t, shown_here);
+	release_ldt(t, shown_here);
 	t->ldt_base = 0;
 	t->ldt_entries = 0;
-	load_ldt(t);
+	if (shown_here)
+		load_ldt(t);
 }
 
 /* ---- the user %gs selector ---- */
