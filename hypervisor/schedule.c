@@ -188,11 +188,21 @@ long do_sched_op(uint64_t cmd, uint64_t arg, uint64_t unused3, uint64_t unused4,
 		return 0;
 	}
 	case SCHEDOP_remote_shutdown: {
+		/* dom0 asks for another domain's shutdown, with a reason (-ESRCH before -EPERM,
+		 * as Xen looks the domain up first). */
 		struct sched_remote_shutdown remote;
 
 		if (copy_from_guest_raw(&remote, arg, sizeof(remote)))
 			return -XEN_EFAULT;
-		return -XEN_ESRCH; /* no other domain exists yet, and DOMID_SELF is not an id */
+		struct domain *target = domain_by_id(remote.domain_id);
+
+		if (!target)
+			return -XEN_ESRCH;
+		if (!d->is_privileged)
+			return -XEN_EPERM;
+		if (!target->is_dying)
+			domain_shutdown(target, remote.reason);
+		return 0;
 	}
 	case SCHEDOP_poll:
 		return poll(v, arg);

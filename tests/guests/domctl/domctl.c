@@ -339,6 +339,20 @@ void check_domain_search(void)
 			 "a hostile buffer is -EFAULT");
 	CHECK_EQ(domain_list(0, 8, read_only_page()), -XEN_EFAULT, "a read-only one too");
 
+	test_section("SCHEDOP_remote_shutdown of the search domain");
+	struct sched_remote_shutdown remote = {.domain_id = SEARCH_DOMAIN,
+					       .reason = SHUTDOWN_reboot};
+	CHECK_EQ(HYPERVISOR_sched_op(SCHEDOP_remote_shutdown, &remote), 0,
+		 "dom0 shuts another domain down, with a reason");
+	CHECK_EQ(domain_info(SEARCH_DOMAIN, &info), 0, "it is still there");
+	printf("after remote_shutdown: flags %#x\n", info.flags);
+	CHECK_EQ(info.flags, XEN_DOMINF_shutdown | XEN_DOMINF_paused | SHUTDOWN_reboot << 16,
+		 "shut down, with the reason as its shutdown code (and still paused)");
+	remote.reason = SHUTDOWN_poweroff;
+	CHECK_EQ(HYPERVISOR_sched_op(SCHEDOP_remote_shutdown, &remote), 0, "again: 0");
+	CHECK_EQ(domain_info(SEARCH_DOMAIN, &info), 0, "still there");
+	CHECK_EQ(info.flags >> 16, SHUTDOWN_reboot, "the first reason stays");
+
 	CHECK_EQ(domctl_plain(XEN_DOMCTL_destroydomain, SEARCH_DOMAIN), 0,
 		 "destroying the search domain");
 	CHECK_EQ(domain_info(SEARCH_DOMAIN, &info), -XEN_ESRCH, "it is gone at once");
