@@ -90,6 +90,29 @@ void check_memory(void)
 		 "decrease_reservation of that machine frame (a PV domain's gfn) frees it");
 	CHECK_EQ(free_pages() - free_before, 1, "free_pages grows by exactly 1");
 	CHECK_EQ(current_reservation(guest), GUEST_FRAMES, "current_reservation is 4 again");
+
+	test_section("XENMEM_exchange for the new domain");
+	frames[0] = 0;
+	CHECK_EQ(reservation_op(XENMEM_increase_reservation, guest, frames, 1), 1,
+		 "one more frame for it");
+	xen_pfn_t in_frame = frames[0], out_frame = 0;
+	struct xen_memory_exchange exchange = {
+		.in = {.nr_extents = 1, .extent_order = 0, .domid = guest},
+		.out = {.nr_extents = 1, .extent_order = 0, .domid = guest},
+	};
+	set_xen_guest_handle(exchange.in.extent_start, &in_frame);
+	set_xen_guest_handle(exchange.out.extent_start, &out_frame);
+	long exchanged = HYPERVISOR_memory_op(XENMEM_exchange, &exchange);
+	printf("exchange of mfn %#lx in its name: %ld, nr_exchanged %lu, new mfn %#lx\n", frames[0],
+	       exchanged, exchange.nr_exchanged, out_frame);
+	CHECK_EQ(exchanged, 0, "dom0 exchanges a frame of the new domain");
+	CHECK_EQ(exchange.nr_exchanged, 1, "one extent exchanged");
+	CHECK(out_frame != 0 && out_frame != in_frame, "for another frame");
+	CHECK_EQ(current_reservation(guest), GUEST_FRAMES + 1, "its reservation is unchanged");
+	frames[0] = out_frame;
+	CHECK_EQ(reservation_op(XENMEM_decrease_reservation, guest, frames, 1), 1,
+		 "the new frame is the domain's: it can be given back");
+	CHECK_EQ(current_reservation(guest), GUEST_FRAMES, "current_reservation is 4 again");
 	frames[0] = virt_to_mfn(scratch_page(0));
 	CHECK_EQ(reservation_op(XENMEM_decrease_reservation, guest, frames, 1), 0,
 		 "decrease_reservation of a dom0 frame in its name does nothing (0 done)");
