@@ -9,7 +9,8 @@
 # tests/guests/lib/ is not an area: its helpers are linked into every test kernel.
 GUEST_TEST_AREAS := $(filter-out lib,$(sort $(notdir $(patsubst %/,%,$(dir $(wildcard tests/guests/*/*.c))))))
 GUEST_TEST_LIB := $(wildcard tests/guests/lib/*.c)
-$(GUEST_BUILD)/obj/tests/guests/%.o: GUEST_CFLAGS += -Itests/guests/lib
+# ring/include: the shared I/O ring (freestanding), for the kernels that talk over one.
+$(GUEST_BUILD)/obj/tests/guests/%.o: GUEST_CFLAGS += -Itests/guests/lib -Iring/include
 GUEST_TEST_KERNELS := $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_TEST_AREAS))
 
 # An area may link more: GUEST_AREA_SOURCES_<area>.

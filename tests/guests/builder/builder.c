@@ -6,6 +6,12 @@
  *
  *  - ping-pong over an interdomain event channel (the mean round trip is printed);
  *  - share a page the child grants (map_grant_ref, reads, writes, GNTTABOP_copy both ways);
+ *  - run 1000 requests and their responses over a shared ring (ring/include/ring.h) in a
+ *    second page the child grants: dom0 is the frontend and initialises it, the child the
+ *    backend; each side notifies over a second event channel only when the ring's event
+ *    suppression says so, and sleeps when final_check has armed its event. dom0 checks every
+ *    response (order, id, result) and that the notifications stayed within what suppression
+ *    allows; then it pushes req_prod past the ring's size and the child's ring refuses it;
  *  - and dom0 pauses and unpauses the child while it counts, sees it shut down through
  *    VIRQ_DOM_EXC, destroys it while still mapping its page, and gets every page back.
  *
@@ -32,6 +38,9 @@
 
 #define CHILD_PAGES 2048 /* 8 MiB */
 #define CHILD_GREF 10	 /* past the 8 entries Xen's toolstack keeps for itself */
+#define RING_GREF 12	 /* CHILD_GREF + 1 stays empty, for the grant copy through it */
+#define RING_REQUESTS 1000
+#define RING_BUDGET_MS 20000
 #define PINGS 100000
 /* On a loaded host, TCG with two CPUs once took 5 ms a round trip: stop after 20 s. */
 #define PING_BUDGET_MS 20000
@@ -48,6 +57,7 @@
 static uint8_t build_window[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static uint8_t console_window[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static uint8_t grant_window[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+static uint8_t ring_window[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 /* Our side of grant copies, and a frame of ours the child must fail to map. */
 static uint8_t copy_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static uint8_t not_for_the_child[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
@@ -55,7 +65,8 @@ static uint8_t not_for_the_child[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 static xen_pfn_t child_p2m[CHILD_PAGES];
 static struct pv_build build;
 static domid_t child;
-static evtchn_port_t port; /* our end of the channel */
+static evtchn_port_t port;	/* our end of the channel */
+static evtchn_port_t ring_port; /* our end of the ring's channel */
 static long free_before;
 
 static uint64_t ms_from_now(unsigned int ms)
@@ -175,10 +186,16 @@ static bool build_child(const struct start_info *si)
 	if (allocated <= 0)
 		return false;
 	port = (evtchn_port_t)allocated;
+	allocated = evtchn_alloc_unbound(child);
+	CHECK(allocated > 0, "EVTCHNOP_alloc_unbound: a second port, for the ring");
+	if (allocated <= 0)
+		return false;
+	ring_port = (evtchn_port_t)allocated;
 
-	char cmdline[96];
-	snprintf(cmdline, sizeof(cmdline), "evtchn=%u gref=%u foreign_mfn=%lu", port, CHILD_GREF,
-		 virt_to_mfn(not_for_the_child));
+	char cmdline[128];
+	snprintf(cmdline, sizeof(cmdline),
+		 "evtchn=%u gref=%u foreign_mfn=%lu ring_evtchn=%u ring_gref=%u", port, CHILD_GREF,
+		 virt_to_mfn(not_for_the_child), ring_port, RING_GREF);
 	rc = pv_build_boot(&build, cmdline);
 	if (!CHECK_EQ(rc, 0, "pv_build_boot: kernel, p2m, start_info, page tables, vCPU")) {
 		printf("failed at %s: %ld %s\n", build.failed, build.error, build.why);
@@ -345,6 +362,167 @@ static void check_shared_page(void)
 		 "answer for an entry whose flags do not permit access)");
 }
 
+/* What request i asks, and what its answer must be. */
+static void calc_request_for(uint32_t i, struct calc_request *req)
+{
+	req->id = 0xca1c000000000000ull | i;
+	req->op = i % 100 == 99 ? 7 : i % 2 ? CALC_MUL : CALC_ADD; /* op 7 does not exist */
+	req->pad = 0;
+	req->a = (int64_t)i * 3 - 500;
+	req->b = i % 2 ? -(int64_t)i : 7;
+}
+
+static bool calc_response_right(uint32_t i, const struct calc_response *rsp)
+{
+	struct calc_request req;
+
+	calc_request_for(i, &req);
+	if (rsp->id != req.id)
+		return false;
+	if (req.op == CALC_ADD)
+		return rsp->status == CALC_OK && rsp->result == req.a + req.b;
+	if (req.op == CALC_MUL)
+		return rsp->status == CALC_OK && rsp->result == req.a * req.b;
+	return rsp->status == CALC_BAD_OP && rsp->result == 0;
+}
+
+static struct calc_sring *sring;
+static struct calc_front_ring front;
+static grant_handle_t ring_handle;
+
+/*
+ * The frontend: keep the ring full, notify when push_notify says so, take every response and
+ * check it against the request at that place in the sequence, sleep on the ring's port once
+ * final_check has armed rsp_event.
+ */
+static void check_ring_exchange(void)
+{
+	test_section("a request/response ring in a second granted page");
+	struct gnttab_map_grant_ref map = {.host_addr = (uint64_t)ring_window,
+					   .flags = GNTMAP_host_map,
+					   .ref = RING_GREF,
+					   .dom = child};
+	CHECK_EQ(HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, &map, 1), 0,
+		 "map_grant_ref of the ring page");
+	if (!CHECK_EQ(map.status, GNTST_okay, "the child's ring grant maps"))
+		return;
+	ring_handle = map.handle;
+	sring = (struct calc_sring *)ring_window;
+	calc_sring_init(sring);
+	CHECK_EQ(calc_front_init(&front, sring, PAGE_SIZE), RING_OK, "calc_front_init");
+	uint32_t entries = calc_front_size(&front);
+	printf("ring: %u entries of %zu bytes\n", entries, sizeof(union calc_sring_entry));
+	CHECK_EQ(entries, 64, "a 4 KiB page: 126 slots of 32 bytes fit, the ring uses 64");
+
+	uint32_t before = shared->ring_answered;
+	shared->ring_requests = RING_REQUESTS;
+	shared->command = CHILD_RING;
+	CHECK_EQ(event_send(port), 0, "the child is told to serve the ring");
+
+	uint32_t sent = 0, received = 0, pushes = 0, notifies = 0, final_checks = 0, waits = 0;
+	uint32_t wrong = 0, first_wrong = 0;
+	bool first_notify = false, timed_out = false;
+	int rc = RING_OK;
+	uint64_t deadline = ms_from_now(RING_BUDGET_MS), start = guest_now_ns();
+
+	while (received < RING_REQUESTS) {
+		struct calc_request *req;
+		bool filled = false;
+
+		while (sent < RING_REQUESTS && (req = calc_front_next_request(&front))) {
+			calc_request_for(sent++, req);
+			filled = true;
+		}
+		if (filled) {
+			bool notify = calc_front_push_notify(&front);
+
+			if (pushes++ == 0)
+				first_notify = notify;
+			if (notify) {
+				notifies++;
+				event_send(ring_port);
+			}
+		}
+		struct calc_response rsp;
+		while ((rc = calc_front_take_response(&front, &rsp)) == RING_OK) {
+			if (!calc_response_right(received, &rsp) && wrong++ == 0)
+				first_wrong = received;
+			received++;
+		}
+		if (rc < 0 || received == RING_REQUESTS)
+			break;
+		if (sent < RING_REQUESTS && !calc_front_full(&front))
+			continue; /* responses freed slots: fill them first */
+		final_checks++;
+		rc = calc_front_final_check(&front);
+		if (rc < 0)
+			break;
+		if (rc > 0)
+			continue;
+		waits++;
+		if (!event_wait(ring_port, deadline)) {
+			timed_out = true;
+			break;
+		}
+	}
+	uint64_t elapsed = guest_now_ns() - start;
+
+	CHECK(!timed_out, "no wake-up is lost: every sleep on the ring's port ends");
+	CHECK(rc >= 0, "the child's rsp_prod is always within bounds");
+	CHECK_EQ(received, RING_REQUESTS, "a response for every request");
+	if (wrong)
+		printf("first wrong response: %u\n", first_wrong);
+	CHECK_EQ(wrong, 0, "each in order, with its request's id and the right result");
+	CHECK(first_notify, "the first push notifies: req_event starts at 1");
+	CHECK(event_wait(port, ms_from_now(5000)), "the child says it has answered them all");
+	CHECK_EQ(shared->ring_status, 0, "the child's ring saw no error");
+	CHECK_EQ(shared->ring_answered - before, RING_REQUESTS, "and it counted each request");
+	printf("ring: %u requests in %lu ms; dom0: %u pushes, %u notifies, %u final checks, %u "
+	       "sleeps; child: %u notifies, %u final checks\n",
+	       received, elapsed / 1000000, pushes, notifies, final_checks, waits,
+	       shared->ring_notifies, shared->ring_final_checks);
+	/*
+	 * Event suppression: a producer notifies only past an event index the consumer armed, and
+	 * a consumer arms one per final check (and sring_init one for each side to start with).
+	 */
+	CHECK(notifies <= shared->ring_final_checks + 1,
+	      "dom0 notified no more often than the child armed req_event");
+	CHECK(shared->ring_notifies <= final_checks + 1,
+	      "the child notified no more often than dom0 armed rsp_event");
+}
+
+/* A frontend pushing req_prod past the ring's size: the child's ring code refuses it. */
+static void check_ring_overrun(void)
+{
+	test_section("the ring: req_prod pushed past the ring's size");
+	if (!sring)
+		return;
+	uint32_t answered = shared->ring_answered;
+	ring_idx_t rsp_prod = __atomic_load_n(&sring->shared.rsp_prod, __ATOMIC_ACQUIRE);
+	ring_idx_t bad = rsp_prod + calc_front_size(&front) + 1;
+
+	__atomic_store_n(&sring->shared.req_prod, bad, __ATOMIC_SEQ_CST);
+	shared->ring_requests = 1;
+	shared->command = CHILD_RING;
+	CHECK_EQ(event_send(ring_port), 0, "a ring event");
+	CHECK_EQ(event_send(port), 0, "and the child is told to serve the ring");
+	CHECK(event_wait(port, ms_from_now(5000)), "the child answers");
+	print_child_console();
+	CHECK_EQ(shared->ring_status, RING_ERR_AHEAD,
+		 "its ring refuses req_prod = rsp_prod + size + 1: RING_ERR_AHEAD");
+	CHECK_EQ(shared->ring_answered, answered, "it answered nothing");
+	CHECK_EQ(__atomic_load_n(&sring->shared.rsp_prod, __ATOMIC_ACQUIRE), rsp_prod,
+		 "and published no response");
+
+	struct gnttab_unmap_grant_ref unmap = {.host_addr = (uint64_t)ring_window,
+					       .handle = ring_handle};
+	CHECK_EQ(HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, &unmap, 1), 0,
+		 "unmap_grant_ref of the ring page");
+	CHECK_EQ(unmap.status, GNTST_okay, "the ring page is unmapped");
+	sring = NULL;
+	CHECK_EQ(foreign_unmap(ring_window), 0, "our own page back at the ring window");
+}
+
 static void check_ping_pong(void)
 {
 	test_section("event-channel ping-pong");
@@ -503,6 +681,8 @@ void guest_main(const struct start_info *si)
 	}
 	check_child_view();
 	check_shared_page();
+	check_ring_exchange();
+	check_ring_overrun();
 	check_ping_pong();
 	check_pause();
 	check_shutdown();

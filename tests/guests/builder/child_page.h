@@ -7,11 +7,19 @@
  * frame of dom0 the child must fail to map. Once ready, the child sends one event. Then, for
  * each event from dom0, it does what command says: PING answers with an event (and counts),
  * SPIN counts in spins until command changes, then answers; SHUTDOWN powers the child off.
+ *
+ * With "ring_evtchn=R ring_gref=Q" too, the child also grants a second page, under Q, for a
+ * shared ring of the calc protocol below (ring/include/ring.h), and binds dom0's port R for the
+ * ring's notifications alone. dom0 is the frontend and owns the ring: it initialises the page
+ * before it first sends RING. On RING the child, as the backend, answers ring_requests requests
+ * (or stops at a ring error), records how it went in ring_*, then answers with an event on the
+ * first port.
  */
 #ifndef BUILDER_CHILD_PAGE_H
 #define BUILDER_CHILD_PAGE_H
 
 #include <stdint.h>
+#include "ring.h"
 
 #define CHILD_MAGIC 0x6567617064696863ULL /* "childpag" */
 
@@ -20,7 +28,35 @@ enum child_command {
 	CHILD_PING,
 	CHILD_SPIN,
 	CHILD_SHUTDOWN,
+	CHILD_RING,
 };
+
+/* The calc protocol: each request asks for one operation on two numbers. */
+enum calc_op {
+	CALC_ADD,
+	CALC_MUL,
+};
+
+enum calc_status {
+	CALC_OK,
+	CALC_BAD_OP, /* an operation the child does not know; result 0 */
+};
+
+struct calc_request {
+	uint64_t id; /* the frontend's, returned in the response */
+	uint32_t op; /* enum calc_op */
+	uint32_t pad;
+	int64_t a, b;
+};
+
+struct calc_response {
+	uint64_t id;
+	int64_t result;
+	int32_t status; /* enum calc_status */
+	uint32_t pad;
+};
+
+RING_DECLARE(calc, struct calc_request, struct calc_response);
 
 /*
  * What the child tried that only a privileged domain (or the owner) may do; the child records
@@ -54,6 +90,13 @@ struct child_page {
 	/* Written by the child. */
 	volatile uint64_t pongs; /* PING events answered */
 	volatile uint64_t spins; /* counted while command is SPIN */
+
+	/* The ring: dom0 sets ring_requests before RING; the child writes the rest. */
+	volatile uint32_t ring_requests;     /* to answer this time */
+	volatile uint32_t ring_answered;     /* requests answered, in all RING commands */
+	volatile int32_t ring_status;	     /* 0, or the enum ring_result that stopped it */
+	volatile uint32_t ring_final_checks; /* calc_back_final_check calls */
+	volatile uint32_t ring_notifies;     /* events sent because push_notify said so */
 
 	/* Free for dom0's reads, writes and grant copies. */
 	uint8_t data[2048] __attribute__((aligned(64)));

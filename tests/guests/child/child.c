@@ -5,6 +5,10 @@
  * It records what the hypervisor answered to what it tried in a page it grants to dom0
  * (builder/child_page.h), and the builder checks those answers against Xen's.
  *
+ * With ring_evtchn= and ring_gref= on its command line it is also the backend of a shared ring
+ * in a second page it grants to dom0, answering calc requests (child_page.h) on the RING
+ * command.
+ *
  * With the word "spin" on its command line it does none of that: it only counts, for ever, a
  * busy domain for the fairness test kernel (tests/guests/fairness) to share a CPU between.
  *
@@ -26,6 +30,10 @@
 /* The page we grant to dom0 (one frame of our own, in .bss). */
 static struct child_page page __attribute__((aligned(PAGE_SIZE)));
 _Static_assert(sizeof(page) <= PAGE_SIZE, "the child's page is one page");
+
+/* The page of the shared ring, granted too; dom0 initialises it. */
+static uint8_t ring_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+static evtchn_port_t ring_port; /* 0: no ring on our command line */
 
 static unsigned long number(const char *name)
 {
@@ -89,8 +97,8 @@ static void probe_privilege(unsigned long dom0_mfn)
 		HYPERVISOR_console_io(CONSOLEIO_write, sizeof(text) - 1, text);
 }
 
-/* Offer our page to dom0 through entry gref of our grant table (version 1). */
-static void grant_page(grant_ref_t gref)
+/* Offer frame to dom0 through entry gref of our grant table (version 1). */
+static void grant_page(grant_ref_t gref, const void *frame_page)
 {
 	xen_pfn_t frame = 0;
 	struct gnttab_setup_table setup = {.dom = DOMID_SELF, .nr_frames = 1};
@@ -107,9 +115,73 @@ static void grant_page(grant_ref_t gref)
 	if (rc)
 		guest_crash("cannot map our grant table frame %#lx: %ld", frame, rc);
 	table[gref].domid = 0;
-	table[gref].frame = (uint32_t)virt_to_mfn(&page);
+	table[gref].frame = (uint32_t)virt_to_mfn(frame_page);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the flags last: then the entry is valid */
 	table[gref].flags = GTF_permit_access;
+}
+
+static int64_t calc(const struct calc_request *req, int32_t *status)
+{
+	*status = CALC_OK;
+	switch (req->op) {
+	case CALC_ADD:
+		return (int64_t)((uint64_t)req->a + (uint64_t)req->b);
+	case CALC_MUL:
+		return (int64_t)((uint64_t)req->a * (uint64_t)req->b);
+	default:
+		*status = CALC_BAD_OP;
+		return 0;
+	}
+}
+
+/*
+ * The backend: answer ring_requests requests, notifying dom0 only when the ring says so, and
+ * sleeping on the ring's port when final_check has armed req_event. A ring error (dom0's
+ * req_prod out of bounds) stops it; nothing past the bad index is read.
+ */
+static void serve_ring(void)
+{
+	static struct calc_back_ring back;
+	static bool attached;
+
+	if (!ring_port)
+		guest_crash("RING, but no ring_evtchn= on our command line");
+	if (!attached) {
+		if (calc_back_init(&back, (struct calc_sring *)ring_page, PAGE_SIZE) != RING_OK)
+			guest_crash("the ring page holds no entry");
+		attached = true;
+	}
+	uint32_t target = page.ring_requests, answered = 0;
+	int rc = RING_OK;
+
+	while (answered < target) {
+		struct calc_request req;
+
+		while (answered < target && (rc = calc_back_take_request(&back, &req)) == RING_OK) {
+			struct calc_response *rsp = calc_back_next_response(&back);
+
+			rsp->id = req.id;
+			rsp->result = calc(&req, &rsp->status);
+			answered++;
+		}
+		if (calc_back_push_notify(&back)) {
+			page.ring_notifies++;
+			event_send(ring_port);
+		}
+		if (rc < 0 || answered == target)
+			break;
+		page.ring_final_checks++;
+		rc = calc_back_final_check(&back);
+		if (rc < 0)
+			break;
+		if (rc == 0)
+			event_wait(ring_port, 0);
+	}
+	page.ring_answered += answered;
+	page.ring_status = rc < 0 ? rc : 0;
+	if (rc < 0)
+		printf("child: ring stopped after %u requests: %s\n", answered,
+		       ring_result_name(rc));
 }
 
 /* Answer dom0's events for ever, as command says. */
@@ -125,6 +197,10 @@ static __attribute__((noreturn)) void serve(evtchn_port_t port)
 		case CHILD_SPIN:
 			while (page.command == CHILD_SPIN)
 				page.spins++;
+			event_send(port);
+			break;
+		case CHILD_RING:
+			serve_ring();
 			event_send(port);
 			break;
 		case CHILD_SHUTDOWN:
@@ -168,9 +244,22 @@ void guest_main(const struct start_info *si)
 		guest_crash("cannot bind to dom0's port %lu: %ld", dom0_port, rc);
 	page.local_port = bind.local_port;
 	page.magic = CHILD_MAGIC;
-	grant_page((grant_ref_t)gref);
+	grant_page((grant_ref_t)gref, &page);
 	printf("child: bound port %u to dom0's %lu, page granted as %lu; ready\n", bind.local_port,
 	       dom0_port, gref);
+
+	unsigned long dom0_ring_port, ring_gref;
+	if (guest_cmdline_number("ring_evtchn", &dom0_ring_port) &&
+	    guest_cmdline_number("ring_gref", &ring_gref)) {
+		struct evtchn_bind_interdomain ring_bind = {
+			.remote_dom = 0, .remote_port = (evtchn_port_t)dom0_ring_port};
+		rc = HYPERVISOR_event_channel_op(EVTCHNOP_bind_interdomain, &ring_bind);
+		if (rc)
+			guest_crash("cannot bind to dom0's ring port %lu: %ld", dom0_ring_port, rc);
+		ring_port = ring_bind.local_port;
+		grant_page((grant_ref_t)ring_gref, ring_page);
+		printf("child: ring port %u, ring page granted as %lu\n", ring_port, ring_gref);
+	}
 
 	event_send(bind.local_port); /* ready */
 	serve(bind.local_port);
