@@ -181,6 +181,29 @@ static bool build_child(const struct start_info *si)
 	       l->start_info.start, l->nr_pt_frames, l->page_tables.start, l->stack.start,
 	       l->v_end);
 
+	/* Set-up on the new domain's behalf, as a toolstack does for its console and XenStore:
+	 * a port in its table (waiting for dom0) and a look at its grant table. */
+	struct evtchn_alloc_unbound for_child = {.dom = child, .remote_dom = 0};
+	CHECK_EQ(HYPERVISOR_event_channel_op(EVTCHNOP_alloc_unbound, &for_child), 0,
+		 "EVTCHNOP_alloc_unbound in the child's table, for dom0");
+	struct evtchn_status status = {.dom = child, .port = for_child.port};
+	CHECK_EQ(HYPERVISOR_event_channel_op(EVTCHNOP_status, &status), 0,
+		 "EVTCHNOP_status of that port of the child's");
+	CHECK_EQ(status.status, EVTCHNSTAT_unbound, "unbound");
+	CHECK_EQ(status.u.unbound.dom, 0, "waiting for dom0");
+	struct gnttab_query_size size = {.dom = child};
+	CHECK_EQ(HYPERVISOR_grant_table_op(GNTTABOP_query_size, &size, 1), 0,
+		 "GNTTABOP_query_size of the child's grant table");
+	CHECK_EQ(size.status, GNTST_okay, "answered");
+	CHECK(size.nr_frames >= 1 && size.max_nr_frames >= size.nr_frames, "with its frames");
+	xen_pfn_t child_grant_frame = 0;
+	struct gnttab_setup_table child_setup = {.dom = child, .nr_frames = 1};
+	set_xen_guest_handle(child_setup.frame_list, &child_grant_frame);
+	CHECK_EQ(HYPERVISOR_grant_table_op(GNTTABOP_setup_table, &child_setup, 1), 0,
+		 "GNTTABOP_setup_table for the child");
+	CHECK_EQ(child_setup.status, GNTST_okay, "okay");
+	CHECK(child_grant_frame != 0, "naming the frame of its grant table");
+
 	long allocated = evtchn_alloc_unbound(child);
 	CHECK(allocated > 0, "EVTCHNOP_alloc_unbound: a port of dom0 for the child to bind");
 	if (allocated <= 0)
