@@ -506,14 +506,10 @@ void send_vcpu_virq(struct vcpu *v, unsigned int virq)
 
 void send_domain_virq(struct domain *d, unsigned int virq)
 {
-	struct vcpu *v = domain_vcpu(d, 0);
+	struct vcpu *v = domain_vcpu(d, 0); /* global VIRQs are bound on vCPU 0 */
 
-	if (!v)
-		return;
-	spin_lock(&d->events.lock);
-	if (v->virq_to_port[virq])
-		set_pending(d, v->virq_to_port[virq]);
-	spin_unlock(&d->events.lock);
+	if (v)
+		send_vcpu_virq(v, virq);
 }
 
 /* Who receives each global VIRQ: dom0 unless XEN_DOMCTL_set_virq_handler said otherwise. */

@@ -766,6 +766,19 @@ static bool handle_okay(uint64_t address, uint64_t count, size_t size)
 	return count < UINT64_MAX / size && guest_range_ok(address, 1);
 }
 
+/*
+ * The domain a table operation names (DOMID_SELF or an id): GNTST_okay and *d, or
+ * GNTST_bad_domain (none by that id, or dying: its table is being emptied and must not grow
+ * again) or GNTST_permission_denied (not ours to control).
+ */
+static int16_t table_target(struct domain *ld, domid_t id, struct domain **d)
+{
+	*d = domain_by_any_id(id);
+	if (!*d || (*d)->is_dying)
+		return GNTST_bad_domain;
+	return may_control(ld, *d) ? GNTST_okay : GNTST_permission_denied;
+}
+
 static long setup_table(struct domain *ld, uint64_t arg, unsigned int count)
 {
 	struct gnttab_setup_table op;
@@ -778,12 +791,8 @@ static long setup_table(struct domain *ld, uint64_t arg, unsigned int count)
 		return -XEN_EFAULT;
 	if (!handle_okay((uint64_t)op.frame_list.p, op.nr_frames, sizeof(uint64_t)))
 		return -XEN_EFAULT;
-	d = domain_by_any_id(op.dom);
-	if (!d) {
-		op.status = GNTST_bad_domain;
-	} else if (!may_control(ld, d)) {
-		op.status = GNTST_permission_denied;
-	} else {
+	op.status = table_target(ld, op.dom, &d);
+	if (op.status == GNTST_okay) {
 		struct grant_table *gt = d->grant_table;
 
 		spin_lock(&gt->lock);
@@ -816,17 +825,12 @@ static long query_size(struct domain *ld, uint64_t arg, unsigned int count)
 		return -XEN_EINVAL;
 	if (copy_from_guest_raw(&op, arg, sizeof(op)))
 		return -XEN_EFAULT;
-	d = domain_by_any_id(op.dom);
-	if (!d) {
-		op.status = GNTST_bad_domain;
-	} else if (!may_control(ld, d)) {
-		op.status = GNTST_permission_denied;
-	} else {
+	op.status = table_target(ld, op.dom, &d);
+	if (op.status == GNTST_okay) {
 		spin_lock(&d->grant_table->lock);
 		op.nr_frames = d->grant_table->nr_frames;
 		spin_unlock(&d->grant_table->lock);
 		op.max_nr_frames = GRANT_TABLE_MAX_FRAMES;
-		op.status = GNTST_okay;
 	}
 	return copy_to_guest_raw(arg, &op, sizeof(op)) ? -XEN_EFAULT : 0;
 }
@@ -882,12 +886,8 @@ static long get_status_frames(struct domain *ld, uint64_t arg, unsigned int coun
 		return -XEN_EINVAL;
 	if (copy_from_guest_raw(&op, arg, sizeof(op)))
 		return -XEN_EFAULT;
-	d = domain_by_any_id(op.dom);
-	if (!d)
-		op.status = GNTST_bad_domain;
-	else if (!may_control(ld, d))
-		op.status = GNTST_permission_denied;
-	else
+	op.status = table_target(ld, op.dom, &d);
+	if (op.status == GNTST_okay)
 		op.status = op.nr_frames ? GNTST_general_error : GNTST_okay;
 	if (copy_to_guest_raw(arg + offsetof(struct gnttab_get_status_frames, status), &op.status,
 			      sizeof(op.status)))

@@ -315,6 +315,20 @@ void vcpu_wake_pollers(struct domain *d, uint32_t port)
 	}
 }
 
+/* v leaves its queue (if on it) because it may not run: offline or blocked. Lock held. */
+static void take_off_queue(struct run_queue *q, struct vcpu *v)
+{
+	for (struct vcpu **link = &q->head; *link; link = &(*link)->queue_next) {
+		if (*link == v) {
+			*link = v->queue_next;
+			v->queue_next = NULL;
+			v->on_queue = false;
+			runstate_change(v, leaving_state(v));
+			return;
+		}
+	}
+}
+
 /* Is v on a CPU, or chosen for one and not yet switched out? */
 static bool stops_running(const struct vcpu *v)
 {
@@ -328,15 +342,7 @@ void vcpu_stop_running(struct vcpu *v)
 	uint64_t flags = local_irq_save();
 
 	spin_lock(&q->lock);
-	for (struct vcpu **link = &q->head; *link; link = &(*link)->queue_next) {
-		if (*link == v) {
-			*link = v->queue_next;
-			v->queue_next = NULL;
-			v->on_queue = false;
-			runstate_change(v, leaving_state(v));
-			break;
-		}
-	}
+	take_off_queue(q, v);
 	spin_unlock(&q->lock);
 	local_irq_restore(flags);
 	if (!stops_running(v))
@@ -361,15 +367,7 @@ void vcpu_stop_soon(struct vcpu *v)
 	uint64_t flags = local_irq_save();
 
 	spin_lock(&q->lock);
-	for (struct vcpu **link = &q->head; *link; link = &(*link)->queue_next) {
-		if (*link == v) {
-			*link = v->queue_next;
-			v->queue_next = NULL;
-			v->on_queue = false;
-			runstate_change(v, leaving_state(v));
-			break;
-		}
-	}
+	take_off_queue(q, v);
 	spin_unlock(&q->lock);
 	local_irq_restore(flags);
 	scheduler_kick(v);

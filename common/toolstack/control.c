@@ -48,7 +48,8 @@ long domain_info(domid_t domain, struct xen_domctl_getdomaininfo *info)
 	memset(&op, 0, sizeof(op));
 	long rc = domctl(&op, XEN_DOMCTL_getdomaininfo, domain);
 
-	*info = op.u.getdomaininfo;
+	if (info)
+		*info = op.u.getdomaininfo;
 	return rc;
 }
 

@@ -15,6 +15,7 @@ GUEST_TEST_KERNELS := $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_TEST_AREAS))
 
 # An area may link more: GUEST_AREA_SOURCES_<area>.
 GUEST_AREA_SOURCES_builder := $(TOOLSTACK_SOURCES)
+GUEST_AREA_SOURCES_domctl := common/toolstack/control.c
 GUEST_AREA_SOURCES_bench_evtchn := $(TOOLSTACK_SOURCES)
 GUEST_AREA_SOURCES_fairness := $(TOOLSTACK_SOURCES)
 

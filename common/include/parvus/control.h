@@ -24,7 +24,7 @@ long sysctl(struct xen_sysctl *op, uint32_t cmd);
 long domain_create(const struct xen_domctl_createdomain *config, domid_t *domain);
 /*
  * XEN_DOMCTL_getdomaininfo. Xen 4.17 answers for the first domain with an id >= domain, so
- * info->domain says which domain the answer is about.
+ * info->domain says which domain the answer is about (info may be NULL: only the answer).
  */
 long domain_info(domid_t domain, struct xen_domctl_getdomaininfo *info);
 long domain_max_vcpus(domid_t domain, uint32_t max);

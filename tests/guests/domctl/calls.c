@@ -16,40 +16,6 @@ long free_at_start;
 const xen_domain_handle_t test_handle = {0xd0, 0x1, 0x2, 0x3, 0x4, 0x5, 0x6, 0x7,
 					 0x8,  0x9, 0xa, 0xb, 0xc, 0xd, 0xe, 0xf};
 
-long domctl(struct xen_domctl *op, uint32_t cmd, domid_t domain)
-{
-	op->cmd = cmd;
-	op->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
-	op->domain = domain;
-	return HYPERVISOR_domctl(op);
-}
-
-long domctl_plain(uint32_t cmd, domid_t domain)
-{
-	struct xen_domctl op;
-
-	memset(&op, 0, sizeof(op));
-	return domctl(&op, cmd, domain);
-}
-
-long sysctl(struct xen_sysctl *op, uint32_t cmd)
-{
-	op->cmd = cmd;
-	op->interface_version = XEN_SYSCTL_INTERFACE_VERSION;
-	return HYPERVISOR_sysctl(op);
-}
-
-long domain_info(domid_t domain, struct xen_domctl_getdomaininfo *info)
-{
-	struct xen_domctl op;
-
-	memset(&op, 0, sizeof(op));
-	long rc = domctl(&op, XEN_DOMCTL_getdomaininfo, domain);
-	if (info)
-		*info = op.u.getdomaininfo;
-	return rc;
-}
-
 void pv_config(struct xen_domctl_createdomain *config)
 {
 	memset(config, 0, sizeof(*config));

@@ -1,7 +1,6 @@
 /*
- * What the domctl test kernel's files share (calls.c): short forms of the domctl and sysctl
- * operations that fill in the interface version and return Xen's answer, and the domain the
- * test builds. The test runs as dom0 and manages a second domain without ever giving it a
+ * What the domctl test kernel's files share (calls.c): the toolstack's short forms of domctl
+ * and sysctl (<parvus/control.h>), the test's own helpers, and the domain the test builds. The test runs as dom0 and manages a second domain without ever giving it a
  * kernel: it creates it, gives it memory, maps and types its frames, sets its vCPU state and
  * destroys it, checking what Xen answers at each step.
  */
@@ -10,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <parvus/control.h>
 #include <parvus/hypercall.h>
 
 #define NO_DOMAIN 0x7fef /* the highest ordinary id: never created by the test */
@@ -19,15 +19,6 @@
  * ~0 there until the domain shuts down, so the top 16 bits of flags are all set before that.
  */
 #define NO_SHUTDOWN_CODE 0xffff0000U
-
-/* A domctl of cmd on domain with the current interface version; the rest of op is the caller's. */
-long domctl(struct xen_domctl *op, uint32_t cmd, domid_t domain);
-/* The same for commands without arguments (pause, unpause, destroy). */
-long domctl_plain(uint32_t cmd, domid_t domain);
-long sysctl(struct xen_sysctl *op, uint32_t cmd);
-
-/* XEN_DOMCTL_getdomaininfo of domain; info->domain says which domain Xen answered for. */
-long domain_info(domid_t domain, struct xen_domctl_getdomaininfo *info);
 
 /* The configuration of an ordinary PV domain: 2 vCPUs, grant tables v1, the test's handle. */
 void pv_config(struct xen_domctl_createdomain *config);
