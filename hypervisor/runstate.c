@@ -32,32 +32,46 @@ void runstate_change(struct vcpu *v, int state)
 	runstate_publish(v);
 }
 
-void runstate_publish(struct vcpu *v)
+/* The copy to the guest's area, through the page tables in use; false when it faults. */
+static bool write_area(struct vcpu *v, uint64_t area)
 {
-	uint64_t area = v->runstate_area;
-
-	if (!area || current_vcpu() != v || v->user_mode)
-		return; /* the kernel's address is reachable only through its own page tables */
 	struct vcpu_runstate_info info;
 	bool flag = v->domain->vm_assist & (1ull << VMASST_TYPE_runstate_update_flag);
 	uint64_t entry_field = area + offsetof(struct vcpu_runstate_info, state_entry_time);
 
 	runstate_snapshot(v, &info);
-
-	/* A copy that faults (the guest unmapped its area) is simply not made, as in Xen. */
 	if (flag) {
 		uint64_t updating = info.state_entry_time | XEN_RUNSTATE_UPDATE;
 
 		if (copy_to_guest_raw(entry_field, &updating, sizeof(updating)))
-			return;
+			return false;
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		info.state_entry_time |= XEN_RUNSTATE_UPDATE;
 	}
 	if (copy_to_guest_raw(area, &info, sizeof(info)))
-		return;
+		return false;
 	if (flag) {
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		info.state_entry_time &= ~XEN_RUNSTATE_UPDATE;
 		copy_to_guest_raw(entry_field, &info.state_entry_time, sizeof(uint64_t));
 	}
+	return true;
+}
+
+/*
+ * A copy that faults is simply not made, as in Xen (the guest may unmap its area when it
+ * likes), except in user mode: the user page tables need not map the kernel's address, so
+ * the record is written again when the vCPU next enters kernel mode (runstate_catch_up).
+ */
+void runstate_publish(struct vcpu *v)
+{
+	if (!v->runstate_area || current_vcpu() != v)
+		return;
+	v->runstate_area_stale = !write_area(v, v->runstate_area) && v->user_mode;
+}
+
+void runstate_catch_up(struct vcpu *v)
+{
+	if (v->runstate_area_stale)
+		runstate_publish(v);
 }

@@ -49,6 +49,27 @@ void wallclock_publish(struct shared_info *shared)
 	__atomic_store_n(&shared->wc_version, shared->wc_version + 1, __ATOMIC_RELEASE);
 }
 
+/* The copy of the record to the guest's area: made odd, filled, made even, like the record
+ * itself. False when it faults. */
+static bool write_area(struct vcpu *v)
+{
+	struct vcpu_time_info copy = v->vcpu_info->time;
+	uint32_t odd = copy.version - 1; /* the value the record had while it changed */
+
+	if (copy_to_guest_raw(v->time_area + offsetof(struct vcpu_time_info, version), &odd,
+			      sizeof(odd)))
+		return false;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	copy.version = odd;
+	if (copy_to_guest_raw(v->time_area, &copy, sizeof(copy)))
+		return false;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	copy.version = v->vcpu_info->time.version;
+	copy_to_guest_raw(v->time_area + offsetof(struct vcpu_time_info, version), &copy.version,
+			  sizeof(copy.version));
+	return true;
+}
+
 void vcpu_time_update(struct vcpu *v)
 {
 	unsigned int cpu = this_cpu()->id;
@@ -59,22 +80,17 @@ void vcpu_time_update(struct vcpu *v)
 		calibration_points[cpu].ns = tsc_to_ns(calibration_points[cpu].tsc);
 	}
 	time_publish(&v->vcpu_info->time, calibration_points[cpu].tsc);
-	if (!v->time_area || current_vcpu() != v || v->user_mode)
+	if (!v->time_area || current_vcpu() != v)
 		return;
-	/* The copy: made odd, filled, made even, like the record itself. Faults are ignored: the
-	 * guest may unmap its area whenever it likes. */
-	struct vcpu_time_info copy = v->vcpu_info->time;
-	uint32_t odd = copy.version - 1; /* the value the record had while it changed */
+	/* A copy that faults is not made (the guest may unmap its area whenever it likes), but in
+	 * user mode, whose page tables need not map the kernel's address, it is made again on
+	 * the next entry to kernel mode (vcpu_time_catch_up), as in Xen. */
+	v->time_area_stale = !write_area(v) && v->user_mode;
+}
 
-	if (copy_to_guest_raw(v->time_area + offsetof(struct vcpu_time_info, version), &odd,
-			      sizeof(odd)))
+void vcpu_time_catch_up(struct vcpu *v)
+{
+	if (!v->time_area_stale || !v->time_area)
 		return;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	copy.version = odd;
-	if (copy_to_guest_raw(v->time_area, &copy, sizeof(copy)))
-		return;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	copy.version = v->vcpu_info->time.version;
-	copy_to_guest_raw(v->time_area + offsetof(struct vcpu_time_info, version), &copy.version,
-			  sizeof(copy.version));
+	v->time_area_stale = !write_area(v) && v->user_mode;
 }

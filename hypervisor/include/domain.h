@@ -106,6 +106,8 @@ struct vcpu {
 	struct vcpu_runstate_info runstate; /* its time in each RUNSTATE_* (runstate.c) */
 	uint64_t runstate_area;	   /* register_runstate_memory_area: guest address, or 0 */
 	uint64_t time_area;	   /* register_vcpu_time_memory_area: guest address, or 0 */
+	/* An area that could not be written in user mode, written on entering kernel mode. */
+	bool runstate_area_stale, time_area_stale;
 	struct page_info *vcpu_info_page; /* register_vcpu_info: the frame it moved to, or NULL */
 	/* Timers that raise VIRQ_TIMER (vcpu_timer.c). */
 	struct timer singleshot_timer, periodic_timer;

@@ -15,5 +15,7 @@ void runstate_change(struct vcpu *v, int state);
 void runstate_snapshot(const struct vcpu *v, struct vcpu_runstate_info *info);
 /* Write v's record to its registered area, if any (v must be this CPU's current vCPU). */
 void runstate_publish(struct vcpu *v);
+/* On entering kernel mode: write the area if user mode's page tables kept it from being. */
+void runstate_catch_up(struct vcpu *v);
 
 #endif

@@ -16,5 +16,7 @@ void wallclock_init(void);
 void wallclock_publish(struct shared_info *shared);
 /* Rewrite v's time record (and its registered copy, if v is this CPU's current vCPU). */
 void vcpu_time_update(struct vcpu *v);
+/* On entering kernel mode: write the area if user mode's page tables kept it from being. */
+void vcpu_time_catch_up(struct vcpu *v);
 
 #endif

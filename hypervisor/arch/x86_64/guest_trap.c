@@ -21,7 +21,9 @@
 #include <event_channel.h>
 #include <hypercall.h>
 #include <printk.h>
+#include <runstate.h>
 #include <stdio.h>
+#include <vcpu_time.h>
 #include <string.h>
 #include <public/xen.h>
 #include <public/errno.h>
@@ -59,6 +61,8 @@ static void enter_kernel_mode(struct vcpu *v)
 	wrmsr(MSR_KERNEL_GS_BASE, v->gs_base_kernel);
 	write_cr3(v->guest_table << 12);
 	v->user_mode = false;
+	runstate_catch_up(v);
+	vcpu_time_catch_up(v);
 }
 
 /*

@@ -228,6 +228,9 @@ static void run(enum command command, uint64_t argument)
 	case CMD_FAILSAFE:
 		secondary_failsafe(argument);
 		break;
+	case CMD_RUNSTATE_USER:
+		secondary_runstate_user();
+		break;
 	default:
 		guest_crash("vCPU 1: unknown command %u", command);
 	}

@@ -74,6 +74,7 @@ void guest_main(const struct start_info *si)
 		check_tlb();
 		check_down_up();
 		check_failsafe();
+		check_runstate_user();
 	}
 	test_finish("smp");
 }

@@ -79,15 +79,16 @@ void failsafe_handler(struct trap_frame *frame);
 /* Commands vCPU 0 gives vCPU 1. */
 enum command {
 	CMD_NONE,
-	CMD_PING_POLL,	  /* ipi.c: answer pings, waiting in SCHEDOP_poll */
-	CMD_PING_BLOCK,	  /* ipi.c: answer pings, waiting in SCHEDOP_block with upcalls */
-	CMD_FPU_PINGPONG, /* fpu.c: keep our registers across ping-pongs */
-	CMD_FPU_SPIN,	  /* fpu.c: keep our registers while spinning, timer upcalls on */
-	CMD_TLB_WATCH,	  /* tlb.c: read a page through a mapping until stopped */
-	CMD_SPIN,	  /* down_up.c: count until stopped */
-	CMD_WAKE_VCPU0,	  /* down_up.c: wait for vCPU 0 to go down, then bring it up */
-	CMD_TRAPS,	  /* bringup.c: take an int3 and a page fault */
-	CMD_FAILSAFE,	  /* failsafe.c: sleep with selectors vCPU 0 will break */
+	CMD_PING_POLL,	   /* ipi.c: answer pings, waiting in SCHEDOP_poll */
+	CMD_PING_BLOCK,	   /* ipi.c: answer pings, waiting in SCHEDOP_block with upcalls */
+	CMD_FPU_PINGPONG,  /* fpu.c: keep our registers across ping-pongs */
+	CMD_FPU_SPIN,	   /* fpu.c: keep our registers while spinning, timer upcalls on */
+	CMD_TLB_WATCH,	   /* tlb.c: read a page through a mapping until stopped */
+	CMD_SPIN,	   /* down_up.c: count until stopped */
+	CMD_WAKE_VCPU0,	   /* down_up.c: wait for vCPU 0 to go down, then bring it up */
+	CMD_TRAPS,	   /* bringup.c: take an int3 and a page fault */
+	CMD_FAILSAFE,	   /* failsafe.c: sleep with selectors vCPU 0 will break */
+	CMD_RUNSTATE_USER, /* runstate_user.c: run a user program with a runstate area */
 };
 
 struct mailbox {
@@ -119,6 +120,7 @@ void secondary_spin(void);
 void secondary_wake_vcpu0(void);
 void secondary_traps(void);
 void secondary_failsafe(uint64_t index);
+void secondary_runstate_user(void);
 
 /* The checks, run on vCPU 0 in this order by guest_main (smp.c). */
 bool check_bringup(void); /* bringup.c: false when vCPU 1 never ran */
@@ -127,6 +129,7 @@ void check_fpu(void);
 void check_tlb(void);
 void check_down_up(void);
 void check_failsafe(void);
+void check_runstate_user(void); /* runstate_user.c */
 
 /* bringup.c: the entry state vCPU 1 recorded (secondary_entry.S). */
 struct entry_record {
