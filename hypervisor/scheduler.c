@@ -63,7 +63,8 @@ static uint64_t cap_budget(const struct domain *d)
 	return SCHEDULER_CAP_PERIOD_NS * d->cap / 100;
 }
 
-/* Move d's period to the one now is in; each period that ended gives back one budget. */
+/* Move d's period to the one now is in; each period that ended gives back one budget. The
+ * domain's cap lock held. */
 static void cap_replenish(struct domain *d, uint64_t now)
 {
 	uint64_t budget = cap_budget(d), used = __atomic_load_n(&d->cap_used, __ATOMIC_SEQ_CST);
@@ -77,9 +78,10 @@ static void cap_replenish(struct domain *d, uint64_t now)
 	__atomic_store_n(&d->cap_used, used, __ATOMIC_SEQ_CST);
 }
 
-static void cap_unpark(struct domain *d)
+/* After its cap_parked was cleared (under the cap lock): d's vCPUs back on their queues.
+ * Outside the cap lock, since it takes run-queue locks. */
+static void cap_requeue(struct domain *d)
 {
-	__atomic_store_n(&d->cap_parked, false, __ATOMIC_SEQ_CST);
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
 		if (d->vcpus[i] && d->vcpus[i]->started)
 			vcpu_start(d->vcpus[i]); /* back on its queue if it can run */
@@ -89,46 +91,70 @@ static void cap_unpark(struct domain *d)
 static void cap_period_ended(void *data)
 {
 	struct domain *d = data;
+	uint64_t flags = local_irq_save();
+	bool unpark = true;
 
+	spin_lock(&d->cap_lock);
 	cap_replenish(d, now_ns());
 	if (d->cap && __atomic_load_n(&d->cap_used, __ATOMIC_SEQ_CST) >= cap_budget(d)) {
 		timer_set(&d->cap_timer, d->cap_period_start + SCHEDULER_CAP_PERIOD_NS);
-		return;
+		unpark = false;
+	} else {
+		__atomic_store_n(&d->cap_parked, false, __ATOMIC_SEQ_CST);
 	}
-	cap_unpark(d);
+	spin_unlock(&d->cap_lock);
+	local_irq_restore(flags);
+	if (unpark)
+		cap_requeue(d);
 }
 
 void scheduler_domain_init(struct domain *d)
 {
 	d->weight = SCHEDULER_DEFAULT_WEIGHT;
+	spin_lock_init(&d->cap_lock);
 	timer_init(&d->cap_timer, cap_period_ended, d, this_cpu()->id);
 }
 
 void scheduler_set_cap(struct domain *d, uint16_t cap)
 {
-	bool was_capped = d->cap != 0;
+	uint64_t flags = local_irq_save();
+	bool unpark = false;
 
-	d->cap = cap;
-	if (cap && !was_capped) { /* a first period, budget whole */
+	spin_lock(&d->cap_lock);
+	if (cap && !d->cap) { /* a first period, budget whole */
 		d->cap_period_start = now_ns();
 		__atomic_store_n(&d->cap_used, 0, __ATOMIC_SEQ_CST);
 	}
+	d->cap = cap;
 	if (!cap && __atomic_load_n(&d->cap_parked, __ATOMIC_SEQ_CST)) {
 		timer_stop(&d->cap_timer);
-		cap_unpark(d); /* uncapped: free at once */
+		__atomic_store_n(&d->cap_parked, false, __ATOMIC_SEQ_CST);
+		unpark = true;
 	}
+	spin_unlock(&d->cap_lock);
+	local_irq_restore(flags);
+	if (unpark)
+		cap_requeue(d); /* uncapped: free at once */
 }
 
 /* Charge ran ns of CPU to a capped domain; park it when its budget is gone. */
 static void cap_charge(struct domain *d, uint64_t ran, uint64_t now)
 {
-	if (!d->cap)
+	if (!__atomic_load_n(&d->cap, __ATOMIC_RELAXED))
 		return;
-	cap_replenish(d, now);
-	uint64_t used = __atomic_add_fetch(&d->cap_used, ran, __ATOMIC_SEQ_CST);
+	uint64_t flags = local_irq_save();
 
-	if (used >= cap_budget(d) && !__atomic_exchange_n(&d->cap_parked, true, __ATOMIC_SEQ_CST))
-		timer_set(&d->cap_timer, d->cap_period_start + SCHEDULER_CAP_PERIOD_NS);
+	spin_lock(&d->cap_lock);
+	if (d->cap) {
+		cap_replenish(d, now);
+		uint64_t used = __atomic_add_fetch(&d->cap_used, ran, __ATOMIC_SEQ_CST);
+
+		if (used >= cap_budget(d) &&
+		    !__atomic_exchange_n(&d->cap_parked, true, __ATOMIC_SEQ_CST))
+			timer_set(&d->cap_timer, d->cap_period_start + SCHEDULER_CAP_PERIOD_NS);
+	}
+	spin_unlock(&d->cap_lock);
+	local_irq_restore(flags);
 }
 
 /* How long the running v may go on before its domain's budget is gone (capped ones). */

@@ -55,6 +55,7 @@ struct domain {
 	struct event_channels events; /* its ports (event_channel.c) */
 	uint64_t poll_mask; /* vCPUs blocked in SCHEDOP_poll, one bit each */
 	unsigned int weight; /* its share of CPU time, relative to others (scheduler.c) */
+	spinlock_t cap_lock; /* the cap fields below, changed from any CPU (scheduler.c) */
 	uint16_t cap;	     /* scheduler_op's cap: percent of one CPU at most, 0 for none */
 	bool cap_parked;     /* its budget for this period is used up (scheduler.c) */
 	uint64_t cap_used;   /* CPU time used in this period */
