@@ -19,6 +19,7 @@
 #include <vcpu_timer.h>
 #include <arch/uaccess.h>
 #include <public/errno.h>
+#include <public/sched.h>
 #include <public/vcpu.h>
 #include <public/xen.h>
 
@@ -101,6 +102,17 @@ static bool area_address_ok(uint64_t address, uint64_t size)
 	return address == 0 || (is_canonical(address) && guest_range_ok(address, size));
 }
 
+/* Whether a vCPU of v's domain other than v is up, as Xen asks before VCPUOP_down. */
+static bool other_vcpu_up(const struct vcpu *v)
+{
+	const struct domain *d = v->domain;
+
+	for (unsigned int i = 0; i < d->max_vcpus; i++)
+		if (d->vcpus[i] && d->vcpus[i] != v && d->vcpus[i]->started)
+			return true;
+	return false;
+}
+
 long do_vcpu_op(uint64_t cmd, uint64_t vcpu_id, uint64_t arg, uint64_t unused4,
 		uint64_t unused5)
 {
@@ -121,6 +133,10 @@ long do_vcpu_op(uint64_t cmd, uint64_t vcpu_id, uint64_t arg, uint64_t unused4,
 			vcpu_start(v);
 		return 0;
 	case VCPUOP_down:
+		if (!other_vcpu_up(v)) { /* the last one up going down: the domain powers off */
+			domain_shutdown(v->domain, SHUTDOWN_poweroff);
+			return 0;
+		}
 		if (v->started) {
 			v->started = false;
 			vcpu_stop_soon(v); /* as Xen: it stops; nobody waits for that */

@@ -619,20 +619,20 @@ static void check_shutdown(void)
 	struct xen_domctl_getdomaininfo info;
 	struct evtchn_bind_virq bind = {.virq = VIRQ_DOM_EXC, .vcpu = 0};
 
-	test_section("the child shuts down: VIRQ_DOM_EXC");
+	test_section("the child takes its last vCPU down, which powers it off: VIRQ_DOM_EXC");
 	CHECK_EQ(HYPERVISOR_event_channel_op(EVTCHNOP_bind_virq, &bind), 0,
 		 "bind VIRQ_DOM_EXC (a global VIRQ, dom0's by default)");
 	dom_exc = bind.port;
 	CHECK(!event_take(dom_exc), "nothing pending yet");
-	shared->command = CHILD_SHUTDOWN;
-	CHECK_EQ(event_send(port), 0, "the child is told to power off");
+	shared->command = CHILD_VCPU_DOWN;
+	CHECK_EQ(event_send(port), 0, "the child is told to take its only vCPU down");
 	CHECK(event_wait(dom_exc, ms_from_now(2000)), "VIRQ_DOM_EXC comes");
 	print_child_console();
 	CHECK_EQ(domain_info(child, &info), 0, "getdomaininfo");
 	printf("after shutdown: flags %#x\n", info.flags);
 	CHECK(info.flags & XEN_DOMINF_shutdown, "shows it shut down");
 	CHECK_EQ((info.flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask,
-		 SHUTDOWN_poweroff, "with the reason it gave: poweroff");
+		 SHUTDOWN_poweroff, "with the reason poweroff (its last vCPU went down)");
 	CHECK(!(info.flags & XEN_DOMINF_dying), "not dying: the toolstack decides what next");
 	CHECK_EQ(info.tot_pages, CHILD_PAGES, "and it still owns its memory");
 }

@@ -27,7 +27,7 @@ enum child_command {
 	CHILD_IDLE,
 	CHILD_PING,
 	CHILD_SPIN,
-	CHILD_SHUTDOWN,
+	CHILD_VCPU_DOWN, /* take its only vCPU down: as in Xen, the last one down powers it off */
 	CHILD_RING,
 };
 

@@ -203,9 +203,10 @@ static __attribute__((noreturn)) void serve(evtchn_port_t port)
 			serve_ring();
 			event_send(port);
 			break;
-		case CHILD_SHUTDOWN:
-			printf("child: powering off\n");
-			guest_poweroff();
+		case CHILD_VCPU_DOWN:
+			printf("child: VCPUOP_down of my only vCPU\n");
+			HYPERVISOR_vcpu_op(VCPUOP_down, 0, NULL);
+			guest_crash("VCPUOP_down of the last vCPU returned");
 		default:
 			event_send(port);
 			break;
