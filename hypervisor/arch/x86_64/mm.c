@@ -75,11 +75,16 @@ static bool frame_is_ram(unsigned long mfn)
 /*
  * dom0 owns the devices, so it may map device memory: any frame that is not RAM, except the
  * local APIC, which is the hypervisor's (Xen answers -EPERM there too). Frames of RAM that
- * belong to no one - the hypervisor's own, the frame table - are RAM, hence refused.
+ * belong to no one - the hypervisor's own, the frame table - are RAM, hence refused. The first
+ * MiB is the exception: Xen gives all of it, RAM or not, to DOMID_IO, and Linux as dom0 maps
+ * it whole in its direct map (the BIOS data, the EBDA, the MP table).
  */
+#define LOW_MEMORY_FRAMES 0x100ul
+
 bool page_type_iomem_permitted(const struct domain *d, unsigned long mfn)
 {
-	return d->is_privileged && mfn != LOCAL_APIC_MFN && (mfn >> 40) == 0 && !frame_is_ram(mfn);
+	return d->is_privileged && mfn != LOCAL_APIC_MFN && (mfn >> 40) == 0 &&
+	       (mfn < LOW_MEMORY_FRAMES || !frame_is_ram(mfn));
 }
 
 bool page_type_frame_is_ram(unsigned long mfn)
@@ -93,10 +98,11 @@ bool page_type_iomem_read_only(const struct domain *d, unsigned long mfn)
 	return mfn == IO_APIC_MFN;
 }
 
+/* Xen lets a PV domain with I/O memory or ports (dom0) set the cache bits of its L1 entries;
+ * any other keeps them clear (l1_disallow_mask). */
 bool page_type_has_io_resources(const struct domain *d)
 {
-	(void)d;
-	return false;
+	return d->is_privileged;
 }
 
 bool page_type_foreign_map_permitted(const struct domain *d, const struct domain *owner,
