@@ -215,8 +215,9 @@ long do_stack_switch(uint64_t ss, uint64_t sp, uint64_t unused3, uint64_t unused
 	struct vcpu *v = current_vcpu();
 
 	(void)unused3, (void)unused4, (void)unused5;
-	if ((ss & 3) != 3)
-		return -XEN_EPERM;
+	/* The kernel runs in ring 3: Xen 4.17 raises a lower RPL to 3 rather than refusing it
+	 * (Linux passes __KERNEL_DS, RPL 0). */
+	ss |= 3;
 	if (!is_canonical(sp))
 		return -XEN_EINVAL;
 	v->kernel_ss = (uint16_t)ss;
@@ -306,9 +307,26 @@ static const uint8_t forced_cpuid[] = {0x0f, 0x0b, 0x78, 0x65, 0x6e, 0x0f, 0xa2}
 
 #define XEN_CPUID_FIRST_LEAF 0x40000000u
 #define XEN_CPUID_LAST_LEAF 0x40000005u
-#define CPUID1_ECX_HIDDEN ((1u << 3) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8))
+/*
+ * What a PV kernel is not shown, as in Xen's PV policy (the features cpufeatureset.h does not
+ * mark 'A'). Leaf 1 ecx: DTES64, MONITOR, DS-CPL, VMX, SMX, EIST, TM2, xTPR, PDCM, PCID, DCA,
+ * x2APIC, TSC-deadline. Leaf 1 edx: VME, PSE, PGE, PSE36, PSN, DS, TM1, PBE: a PV kernel has
+ * neither large nor global pages (Linux would build its direct map with 2 MiB pages, which the
+ * page-type rules refuse); MTRR stays, as Xen shows it to dom0. Leaf 0x80000001 edx: 1 GiB
+ * pages; ecx: SVM, ExtApicSpace, CR8 legacy, OSVW, IBS, SKINIT, WDT, LWP, NodeId, TopoExt,
+ * MONITORX.
+ */
+#define CPUID1_ECX_HIDDEN                                                                      \
+	((1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8) |    \
+	 (1u << 14) | (1u << 15) | (1u << 17) | (1u << 18) | (1u << 21) | (1u << 24))
+#define CPUID1_EDX_HIDDEN                                                                      \
+	((1u << 1) | (1u << 3) | (1u << 13) | (1u << 17) | (1u << 18) | (1u << 21) | (1u << 29) | \
+	 (1u << 31))
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
-#define CPUID81_ECX_SVM (1u << 2)
+#define CPUID81_EDX_HIDDEN (1u << 26)
+#define CPUID81_ECX_HIDDEN                                                                     \
+	((1u << 2) | (1u << 3) | (1u << 4) | (1u << 9) | (1u << 10) | (1u << 12) | (1u << 13) | \
+	 (1u << 15) | (1u << 19) | (1u << 22) | (1u << 29))
 
 static void guest_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_result *r)
 {
@@ -332,12 +350,13 @@ static void guest_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_result *r)
 		return;
 	}
 	*r = cpuid(leaf, subleaf);
-	/* What a PV kernel may not use: monitor/mwait, VMX, SMX, power management, SVM. */
 	if (leaf == 1) {
 		r->ecx &= ~CPUID1_ECX_HIDDEN;
 		r->ecx |= CPUID1_ECX_HYPERVISOR;
+		r->edx &= ~CPUID1_EDX_HIDDEN;
 	} else if (leaf == 0x80000001) {
-		r->ecx &= ~CPUID81_ECX_SVM;
+		r->ecx &= ~CPUID81_ECX_HIDDEN;
+		r->edx &= ~CPUID81_EDX_HIDDEN;
 	}
 }
 

@@ -119,6 +119,19 @@ static void check_cpuid(void)
 	CHECK_EQ(f1.ecx & (1u << 5), 0, "and no VMX (ecx bit 5)");
 	CHECK_EQ(f1.ecx & (1u << 3), 0, "and no MONITOR (ecx bit 3)");
 	CHECK_EQ(f1.eax, n1.eax, "the same family, model and stepping (eax)");
+	/* Xen's PV policy keeps only the features marked for PV ('A' in cpufeatureset.h): a PV
+	 * kernel cannot use large or global pages. Linux builds its direct map with 2 MiB pages
+	 * when it sees PSE, which a PV hypervisor refuses. */
+	CHECK_EQ(f1.edx & (1u << 3), 0, "no PSE (edx bit 3)");
+	CHECK_EQ(f1.edx & (1u << 13), 0, "no PGE (edx bit 13)");
+	CHECK_EQ(f1.edx & (1u << 12), n1.edx & (1u << 12),
+		 "MTRR as the CPU has it (edx bit 12; Xen shows it to dom0)");
+	CHECK_EQ(f1.edx & (1u << 17), 0, "no PSE36 (edx bit 17)");
+	CHECK_EQ(f1.edx & 1, n1.edx & 1, "the FPU bit as the CPU has it (edx bit 0)");
+	CHECK_EQ(f1.edx & (1u << 26), n1.edx & (1u << 26), "SSE2 as the CPU has it (edx bit 26)");
+	struct cpuid_regs f81 = forced_cpuid(0x80000001, 0), n81 = native_cpuid(0x80000001, 0);
+	CHECK_EQ(f81.edx & (1u << 26), 0, "no 1 GiB pages (leaf 0x80000001 edx bit 26)");
+	CHECK_EQ(f81.edx & (1u << 29), n81.edx & (1u << 29), "long mode as the CPU has it");
 
 	struct cpuid_regs nh = native_cpuid(0x40000000, 0), fh = forced_cpuid(0x40000000, 0);
 	signature(&nh, native_hv, false);
