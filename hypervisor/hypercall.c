@@ -69,7 +69,7 @@ long hypercall_dispatch(uint64_t number, uint64_t arg1, uint64_t arg2, uint64_t 
 
 	if (number < NR_HYPERCALLS && hypercall_table[number])
 		rc = hypercall_table[number](arg1, arg2, arg3, arg4, arg5);
-	if (rc == -XEN_ENOSYS)
+	if (rc == -XEN_ENOSYS && number != __HYPERVISOR_iret) /* iret returns the guest's rax */
 		report_enosys(number, arg1);
 	return rc;
 }

@@ -17,6 +17,7 @@
 #include <arch/cpu_features.h>
 #include <arch/uaccess.h>
 #include <arch/x86.h>
+#include <arch/machine_check_msr.h>
 #include <domain.h>
 #include <event_channel.h>
 #include <hypercall.h>
@@ -470,8 +471,8 @@ void bounce_user_syscall(struct cpu_regs *regs)
 /*
  * Privileged instructions a PV kernel may use, emulated as Xen does for it (they #GP in ring
  * 3): mov to and from CR0/CR2/CR3/CR4 with the guest's view of them, clts, the debug registers
- * (kept per vCPU; they are not loaded into the CPU yet), rdmsr/wrmsr of EFER and the segment
- * bases, and wbinvd for dom0. Anything else stays the #GP it was.
+ * (kept per vCPU; they are not loaded into the CPU yet), rdmsr/wrmsr of EFER, PAT, the segment
+ * bases and the machine-check MSRs, and wbinvd for dom0. Anything else stays the #GP it was.
  */
 #define GUEST_CR0 0x80050033ull /* PE MP ET NE WP AM PG, as Xen shows a PV guest */
 #define GUEST_CR4 0x660ull	/* PAE MCE OSFXSR OSXMMEXCPT */
@@ -546,8 +547,12 @@ static bool msr_access(struct vcpu *v, bool write, uint32_t msr, uint64_t *value
 	case MSR_KERNEL_GS_BASE: /* the user's */
 		return write ? do_set_segment_base(SEGBASE_GS_USER, *value, 0, 0, 0) == 0
 			     : (*value = v->gs_base_user, true);
+	case MSR_PAT: /* read-only for a PV kernel */
+		if (!write)
+			*value = XEN_MSR_PAT;
+		return !write;
 	default:
-		return false;
+		return machine_check_msr(write, msr, value);
 	}
 }
 

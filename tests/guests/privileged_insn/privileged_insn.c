@@ -210,6 +210,19 @@ static void check_msrs(void)
 	CHECK_EQ(HYPERVISOR_set_segment_base(SEGBASE_GS_USER, 0), 0, "user GS base 0");
 	CHECK_EQ(HYPERVISOR_set_segment_base(SEGBASE_GS_KERNEL, 0), 0, "kernel GS base 0");
 	CHECK_EQ(HYPERVISOR_set_segment_base(SEGBASE_FS, 0), 0, "FS base 0");
+
+	/* What Linux reads at boot: the PAT (its cache modes follow it) and the machine-check
+	 * MSRs, which Xen answers with two virtual banks (vMCE) instead of the CPU's. */
+	CHECK_EQ(rdmsr(0x277, &vector), 0x0000050100070406UL,
+		 "rdmsr PAT shows Xen's PAT (WB WT UC- UC WC WP UC UC)");
+	CHECK_EQ(vector, -1, "it is emulated");
+	CHECK_EQ(rdmsr(0x179, &vector) & 0xff, 2, "MCG_CAP: two virtual banks");
+	CHECK_EQ(vector, -1, "rdmsr MCG_CAP is emulated");
+	CHECK_EQ(rdmsr(0x17a, &vector), 0, "MCG_STATUS is 0");
+	CHECK_EQ(rdmsr(0x400, &vector), ~0UL, "MC0_CTL is all ones");
+	CHECK_EQ(rdmsr(0x405, &vector), 0, "MC1_STATUS is 0");
+	CHECK_EQ(vector, -1, "rdmsr MC1_STATUS is emulated");
+	CHECK_EQ(wrmsr(0x401, 0), -1, "wrmsr MC0_STATUS of 0 is accepted");
 }
 
 static uint64_t read_cr(int n, int *vector)
