@@ -324,6 +324,14 @@ static const uint8_t forced_cpuid[] = {0x0f, 0x0b, 0x78, 0x65, 0x6e, 0x0f, 0xa2}
 	((1u << 1) | (1u << 3) | (1u << 13) | (1u << 17) | (1u << 18) | (1u << 21) | (1u << 29) | \
 	 (1u << 31))
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
+/* Leaf 7.0 ebx: TSC_ADJUST, SGX, SMEP, INVPCID, PQM, MPX, PQE, SMAP, Processor Trace; ecx:
+ * UMIP, PKU, OSPKE, CET shadow stacks, ENQCMD (Linux would use PKU's WRPKRU, a #UD here).
+ * Also FSGSBASE (ebx bit 0), which Xen shows: Parvus does not set CR4.FSGSBASE, so Linux's
+ * RDFSBASE would be a #UD (docs/linux-dom0.md). */
+#define CPUID7_EBX_HIDDEN                                                                      \
+	((1u << 0) | (1u << 1) | (1u << 2) | (1u << 7) | (1u << 10) | (1u << 12) | (1u << 14) | (1u << 15) | \
+	 (1u << 20) | (1u << 25))
+#define CPUID7_ECX_HIDDEN ((1u << 2) | (1u << 3) | (1u << 4) | (1u << 7) | (1u << 29))
 #define CPUID81_EDX_HIDDEN (1u << 26)
 #define CPUID81_ECX_HIDDEN                                                                     \
 	((1u << 2) | (1u << 3) | (1u << 4) | (1u << 9) | (1u << 10) | (1u << 12) | (1u << 13) | \
@@ -355,6 +363,9 @@ static void guest_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_result *r)
 		r->ecx &= ~CPUID1_ECX_HIDDEN;
 		r->ecx |= CPUID1_ECX_HYPERVISOR;
 		r->edx &= ~CPUID1_EDX_HIDDEN;
+	} else if (leaf == 7 && subleaf == 0) {
+		r->ebx &= ~CPUID7_EBX_HIDDEN;
+		r->ecx &= ~CPUID7_ECX_HIDDEN;
 	} else if (leaf == 0x80000001) {
 		r->ecx &= ~CPUID81_ECX_HIDDEN;
 		r->edx &= ~CPUID81_EDX_HIDDEN;

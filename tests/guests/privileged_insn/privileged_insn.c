@@ -132,6 +132,12 @@ static void check_cpuid(void)
 	struct cpuid_regs f81 = forced_cpuid(0x80000001, 0), n81 = native_cpuid(0x80000001, 0);
 	CHECK_EQ(f81.edx & (1u << 26), 0, "no 1 GiB pages (leaf 0x80000001 edx bit 26)");
 	CHECK_EQ(f81.edx & (1u << 29), n81.edx & (1u << 29), "long mode as the CPU has it");
+	if (f0.eax >= 7) {
+		struct cpuid_regs f7 = forced_cpuid(7, 0);
+		CHECK_EQ(f7.ecx & (1u << 3), 0, "no PKU (leaf 7 ecx bit 3)");
+		CHECK_EQ(f7.ecx & (1u << 2), 0, "no UMIP (leaf 7 ecx bit 2)");
+		CHECK_EQ(f7.ebx & ((1u << 7) | (1u << 20)), 0, "no SMEP or SMAP (leaf 7 ebx)");
+	}
 
 	struct cpuid_regs nh = native_cpuid(0x40000000, 0), fh = forced_cpuid(0x40000000, 0);
 	signature(&nh, native_hv, false);
