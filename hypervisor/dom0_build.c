@@ -3,7 +3,8 @@
  * notes, and the start-of-day layout exactly as Xen's dom0 builder computes it), gives the
  * domain its memory, copies the kernel and ramdisk in, writes the p2m list, start_info and the
  * hypercall page, and builds the bootstrap page tables: [v_start, v_end) mapped page by page,
- * the page-table frames themselves read-only, the hypervisor's L4 slots copied in.
+ * the page-table frames themselves read-only, the hypervisor's L4 slots copied in, and an
+ * INIT_P2M p2m list mapped at the address the kernel asked for.
  *
  * pfn N of dom0 is the N-th frame it was given; virtual address va of the bootstrap region is
  * pfn (va - v_start) >> 12, as in Xen. Every frame is assigned to dom0, and at the end its L4
@@ -136,6 +137,52 @@ static int build_page_tables(struct builder *b, const struct pv_layout *layout, 
 	return 0;
 }
 
+/*
+ * INIT_P2M (Linux asks for 0x8000000000): the p2m list is mapped at its own address, outside
+ * the bootstrap region, by frames Xen's builder takes after the first allocation, in the order
+ * of its walk (setup_pv_physmap): for each page of the list, the tables it lacks (L3, L2, L1),
+ * then the page. The layout counted them (first_p2m_pfn, nr_p2m_frames). Xen maps a 2 MiB
+ * stretch (a p2m of 1 GiB of memory or more) with one superpage; page_type.c accepts no
+ * superpage, so such a layout is refused here rather than built differently from Xen.
+ */
+static int map_init_p2m(struct builder *b, const struct pv_layout *layout, uint64_t l4_pfn)
+{
+	const uint64_t table_flags = PTE_PRESENT | PTE_RW | PTE_USER | PTE_ACCESSED | PTE_DIRTY;
+	uint64_t next_pfn = layout->first_p2m_pfn;
+	uint64_t end_pfn = layout->first_p2m_pfn + layout->nr_p2m_frames;
+
+	for (uint64_t va = layout->p2m.start & ~(PAGE_SIZE - 1); va < layout->p2m.end;
+	     va += PAGE_SIZE) {
+		uint64_t *table = pfn_to_virt(b, l4_pfn);
+
+		for (int level = 4; level > 0; level--) {
+			uint64_t *entry = &table[(va >> (12 + 9 * (level - 1))) & 511];
+
+			if (!(*entry & PTE_PRESENT)) {
+				if (next_pfn >= end_pfn)
+					return -1; /* the layout counted a superpage here */
+				uint64_t pfn = next_pfn++;
+
+				memset(pfn_to_virt(b, pfn), 0, PAGE_SIZE);
+				*entry = (b->p2m[pfn] << PAGE_SHIFT) | table_flags;
+			}
+			table = mfn_to_virt((*entry & PTE_ADDR_MASK) >> PAGE_SHIFT);
+		}
+	}
+	return next_pfn == end_pfn ? 0 : -1;
+}
+
+/* Where the guest virtual address va lands, through the page tables the builder made. */
+static uint64_t *guest_pointer(struct builder *b, uint64_t l4_pfn, uint64_t va)
+{
+	uint64_t *table = pfn_to_virt(b, l4_pfn);
+
+	for (int level = 4; level > 0; level--)
+		table = mfn_to_virt((table[(va >> (12 + 9 * (level - 1))) & 511] & PTE_ADDR_MASK) >>
+				    PAGE_SHIFT);
+	return (uint64_t *)((uint8_t *)table + (va & (PAGE_SIZE - 1)));
+}
+
 static void free_domain_pages(struct builder *b)
 {
 	/* Dropping the domain's own reference frees each frame (page_type_free_hook). */
@@ -172,10 +219,6 @@ int dom0_build(const struct boot_info *info, uint64_t dom0_mem, struct dom0_imag
 		xen_elfnote_describe(&notes, status, why, sizeof(why));
 		return fail("module 1's Xen notes", why);
 	}
-	if (notes.init_p2m != XEN_ELFNOTE_UNSET)
-		return fail("module 1", "INIT_P2M (a p2m outside the initial mapping) is not "
-					"supported yet");
-
 	/* Without dom0_mem=: up to 256 MiB, leaving the hypervisor at least 16 MiB. */
 	uint64_t spare = page_alloc_free_frames() > 4096 + 1024 ? page_alloc_free_frames() - 4096
 							       : 1024;
@@ -233,10 +276,6 @@ int dom0_build(const struct boot_info *info, uint64_t dom0_mem, struct dom0_imag
 				       ramdisk_size - done < PAGE_SIZE ? ramdisk_size - done
 								       : PAGE_SIZE);
 	}
-	for (uint64_t pfn = 0; pfn < nr_pages; pfn++) { /* the p2m list, and the way back */
-		*region_pointer(&b, layout.p2m.start + pfn * 8) = b.p2m[pfn];
-		m2p_set(b.p2m[pfn], pfn);
-	}
 	if (notes.hypercall_page != XEN_ELFNOTE_UNSET &&
 	    va_in_region(&b, notes.hypercall_page, PAGE_SIZE))
 		hypercall_page_fill((uint8_t *)region_pointer(&b, notes.hypercall_page));
@@ -248,6 +287,14 @@ int dom0_build(const struct boot_info *info, uint64_t dom0_mem, struct dom0_imag
 	if (build_page_tables(&b, &layout, &l4_pfn)) {
 		free_domain_pages(&b);
 		return fail("page tables", "the layout's page-table count is too small");
+	}
+	if (notes.init_p2m != XEN_ELFNOTE_UNSET && map_init_p2m(&b, &layout, l4_pfn)) {
+		free_domain_pages(&b);
+		return fail("INIT_P2M", "a p2m this large needs superpages (not supported)");
+	}
+	for (uint64_t pfn = 0; pfn < nr_pages; pfn++) { /* the p2m list, and the way back */
+		*guest_pointer(&b, l4_pfn, layout.p2m.start + pfn * 8) = b.p2m[pfn];
+		m2p_set(b.p2m[pfn], pfn);
 	}
 
 	struct page_info *shared = alloc_pages(0);

@@ -1,8 +1,12 @@
 /*
  * The hypercall table. A number outside it, or one without a handler yet, answers -ENOSYS,
- * as Xen does for hypercalls it does not have.
+ * as Xen does for hypercalls it does not have. The first -ENOSYS for each hypercall and
+ * sub-operation is logged once, so that what a guest kernel misses (Linux as dom0 asks for
+ * many things) shows on the console instead of disappearing into an error code.
  */
 #include <hypercall.h>
+#include <domain.h>
+#include <printk.h>
 #include <public/xen.h>
 #include <public/errno.h>
 
@@ -39,11 +43,33 @@ static const hypercall_handler_t hypercall_table[64] = {
 	[__HYPERVISOR_grant_table_op] = do_grant_table_op,
 };
 
+#define NR_HYPERCALLS (sizeof(hypercall_table) / sizeof(hypercall_table[0]))
+/* Most interfaces take their sub-operation first; a larger first argument (a pointer) counts
+ * as sub-operation 63. One bit per pair, so each is reported once per boot. */
+#define NR_SUBOPS 64
+static uint64_t enosys_reported[NR_HYPERCALLS];
+
+static void report_enosys(uint64_t number, uint64_t arg1)
+{
+	uint64_t index = number < NR_HYPERCALLS ? number : NR_HYPERCALLS - 1;
+	uint64_t bit = 1ull << (arg1 < NR_SUBOPS - 1 ? arg1 : NR_SUBOPS - 1);
+	const struct vcpu *v = current_vcpu();
+
+	if (__atomic_fetch_or(&enosys_reported[index], bit, __ATOMIC_RELAXED) & bit)
+		return;
+	printk(LOG_WARNING "d%u: hypercall %lu (first argument %#lx) answered -ENOSYS; "
+			   "reported once\n",
+	       v ? v->domain->domain_id : 0xffffu, number, arg1);
+}
+
 long hypercall_dispatch(uint64_t number, uint64_t arg1, uint64_t arg2, uint64_t arg3,
 			uint64_t arg4, uint64_t arg5)
 {
-	if (number >= sizeof(hypercall_table) / sizeof(hypercall_table[0]) ||
-	    !hypercall_table[number])
-		return -XEN_ENOSYS;
-	return hypercall_table[number](arg1, arg2, arg3, arg4, arg5);
+	long rc = -XEN_ENOSYS;
+
+	if (number < NR_HYPERCALLS && hypercall_table[number])
+		rc = hypercall_table[number](arg1, arg2, arg3, arg4, arg5);
+	if (rc == -XEN_ENOSYS && number != __HYPERVISOR_iret) /* iret returns the guest's rax */
+		report_enosys(number, arg1);
+	return rc;
 }

@@ -41,5 +41,5 @@ $(BUILD)/xen/xen: /boot/xen-4.17-amd64.gz
 
 test-xen:
 	@scripts/ensure-deps --with-xen
-	@$(MAKE) --no-print-directory guest-tests $(BUILD)/xen/xen
+	@$(MAKE) --no-print-directory guest-tests linux-dom0 $(BUILD)/xen/xen
 	@tests/run tests/guests/xen.tests

@@ -6,7 +6,7 @@
  * as dom0, by tests/unit/domain_builder/xen-layout KERNEL DOM0_MEM [RAMDISK], which prints
  * the "VIRTUAL MEMORY ARRANGEMENT" block of Xen's dom0 builder. The kernels:
  *   - Debian's linux-image-6.1.0-56-cloud-amd64 and linux-image-6.1.0-56-amd64 (6.1.192-2),
- *     unpacked from their bzImage by tests/unit/domain_builder/extract-vmlinux; their headers
+ *     unpacked from their bzImage by scripts/extract-vmlinux; their headers
  *     and notes are in tests/unit/domain_builder/linux-6.1-*.h (make-fixture);
  *   - tests/unit/domain_builder/make-pv-elf's minimal kernel, which keeps its ramdisk and p2m
  *     inside the initial mapping (no INIT_P2M or MOD_START_PFN), in minimal-pv-kernel.h.

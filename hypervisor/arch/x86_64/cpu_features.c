@@ -161,6 +161,7 @@ void cpu_setup_this(void)
 	write_cr4(read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
 	enable_xsave();
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE | EFER_SCE);
+	wrmsr(MSR_PAT, XEN_MSR_PAT);
 	/* SYSCALL enters at syscall_entry with CS = 0xe008, SS = 0xe010; SYSRET returns to
 	 * 0xe033 (64-bit) with SS 0xe02b: Xen's selectors, as PV guests expect. */
 	wrmsr(MSR_STAR, ((uint64_t)GUEST_RING3_CS32 << 48) | ((uint64_t)HYPERVISOR_CS << 32));

@@ -17,6 +17,7 @@
 #include <arch/cpu_features.h>
 #include <arch/uaccess.h>
 #include <arch/x86.h>
+#include <arch/machine_check_msr.h>
 #include <domain.h>
 #include <event_channel.h>
 #include <hypercall.h>
@@ -219,8 +220,9 @@ long do_stack_switch(uint64_t ss, uint64_t sp, uint64_t unused3, uint64_t unused
 	struct vcpu *v = current_vcpu();
 
 	(void)unused3, (void)unused4, (void)unused5;
-	if ((ss & 3) != 3)
-		return -XEN_EPERM;
+	/* The kernel runs in ring 3: Xen 4.17 raises a lower RPL to 3 rather than refusing it
+	 * (Linux passes __KERNEL_DS, RPL 0). */
+	ss |= 3;
 	if (!is_canonical(sp))
 		return -XEN_EINVAL;
 	v->kernel_ss = (uint16_t)ss;
@@ -310,9 +312,34 @@ static const uint8_t forced_cpuid[] = {0x0f, 0x0b, 0x78, 0x65, 0x6e, 0x0f, 0xa2}
 
 #define XEN_CPUID_FIRST_LEAF 0x40000000u
 #define XEN_CPUID_LAST_LEAF 0x40000005u
-#define CPUID1_ECX_HIDDEN ((1u << 3) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8))
+/*
+ * What a PV kernel is not shown, as in Xen's PV policy (the features cpufeatureset.h does not
+ * mark 'A'). Leaf 1 ecx: DTES64, MONITOR, DS-CPL, VMX, SMX, EIST, TM2, xTPR, PDCM, PCID, DCA,
+ * x2APIC, TSC-deadline. Leaf 1 edx: VME, PSE, PGE, PSE36, PSN, DS, TM1, PBE: a PV kernel has
+ * neither large nor global pages (Linux would build its direct map with 2 MiB pages, which the
+ * page-type rules refuse); MTRR stays, as Xen shows it to dom0. Leaf 0x80000001 edx: 1 GiB
+ * pages; ecx: SVM, ExtApicSpace, CR8 legacy, OSVW, IBS, SKINIT, WDT, LWP, NodeId, TopoExt,
+ * MONITORX.
+ */
+#define CPUID1_ECX_HIDDEN                                                                      \
+	((1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8) |    \
+	 (1u << 14) | (1u << 15) | (1u << 17) | (1u << 18) | (1u << 21) | (1u << 24))
+#define CPUID1_EDX_HIDDEN                                                                      \
+	((1u << 1) | (1u << 3) | (1u << 13) | (1u << 17) | (1u << 18) | (1u << 21) | (1u << 29) | \
+	 (1u << 31))
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
-#define CPUID81_ECX_SVM (1u << 2)
+/* Leaf 7.0 ebx: TSC_ADJUST, SGX, SMEP, INVPCID, PQM, MPX, PQE, SMAP, Processor Trace; ecx:
+ * UMIP, PKU, OSPKE, CET shadow stacks, ENQCMD (Linux would use PKU's WRPKRU, a #UD here).
+ * Also FSGSBASE (ebx bit 0), which Xen shows: Parvus does not set CR4.FSGSBASE, so Linux's
+ * RDFSBASE would be a #UD (docs/linux-dom0.md). */
+#define CPUID7_EBX_HIDDEN                                                                      \
+	((1u << 0) | (1u << 1) | (1u << 2) | (1u << 7) | (1u << 10) | (1u << 12) | (1u << 14) | (1u << 15) | \
+	 (1u << 20) | (1u << 25))
+#define CPUID7_ECX_HIDDEN ((1u << 2) | (1u << 3) | (1u << 4) | (1u << 7) | (1u << 29))
+#define CPUID81_EDX_HIDDEN (1u << 26)
+#define CPUID81_ECX_HIDDEN                                                                     \
+	((1u << 2) | (1u << 3) | (1u << 4) | (1u << 9) | (1u << 10) | (1u << 12) | (1u << 13) | \
+	 (1u << 15) | (1u << 19) | (1u << 22) | (1u << 29))
 
 static void guest_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_result *r)
 {
@@ -336,12 +363,16 @@ static void guest_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_result *r)
 		return;
 	}
 	*r = cpuid(leaf, subleaf);
-	/* What a PV kernel may not use: monitor/mwait, VMX, SMX, power management, SVM. */
 	if (leaf == 1) {
 		r->ecx &= ~CPUID1_ECX_HIDDEN;
 		r->ecx |= CPUID1_ECX_HYPERVISOR;
+		r->edx &= ~CPUID1_EDX_HIDDEN;
+	} else if (leaf == 7 && subleaf == 0) {
+		r->ebx &= ~CPUID7_EBX_HIDDEN;
+		r->ecx &= ~CPUID7_ECX_HIDDEN;
 	} else if (leaf == 0x80000001) {
-		r->ecx &= ~CPUID81_ECX_SVM;
+		r->ecx &= ~CPUID81_ECX_HIDDEN;
+		r->edx &= ~CPUID81_EDX_HIDDEN;
 	}
 }
 
@@ -455,8 +486,8 @@ void bounce_user_syscall(struct cpu_regs *regs)
 /*
  * Privileged instructions a PV kernel may use, emulated as Xen does for it (they #GP in ring
  * 3): mov to and from CR0/CR2/CR3/CR4 with the guest's view of them, clts, the debug registers
- * (kept per vCPU; they are not loaded into the CPU yet), rdmsr/wrmsr of EFER and the segment
- * bases, and wbinvd for dom0. Anything else stays the #GP it was.
+ * (kept per vCPU; they are not loaded into the CPU yet), rdmsr/wrmsr of EFER, PAT, the segment
+ * bases and the machine-check MSRs, and wbinvd for dom0. Anything else stays the #GP it was.
  */
 #define GUEST_CR0 0x80050033ull /* PE MP ET NE WP AM PG, as Xen shows a PV guest */
 #define GUEST_CR4 0x660ull	/* PAE MCE OSFXSR OSXMMEXCPT */
@@ -531,8 +562,12 @@ static bool msr_access(struct vcpu *v, bool write, uint32_t msr, uint64_t *value
 	case MSR_KERNEL_GS_BASE: /* the user's */
 		return write ? do_set_segment_base(SEGBASE_GS_USER, *value, 0, 0, 0) == 0
 			     : (*value = v->gs_base_user, true);
+	case MSR_PAT: /* read-only for a PV kernel */
+		if (!write)
+			*value = XEN_MSR_PAT;
+		return !write;
 	default:
-		return false;
+		return machine_check_msr(write, msr, value);
 	}
 }
 

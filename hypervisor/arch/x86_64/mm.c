@@ -75,11 +75,16 @@ static bool frame_is_ram(unsigned long mfn)
 /*
  * dom0 owns the devices, so it may map device memory: any frame that is not RAM, except the
  * local APIC, which is the hypervisor's (Xen answers -EPERM there too). Frames of RAM that
- * belong to no one - the hypervisor's own, the frame table - are RAM, hence refused.
+ * belong to no one - the hypervisor's own, the frame table - are RAM, hence refused. The first
+ * MiB is the exception: Xen gives all of it, RAM or not, to DOMID_IO, and Linux as dom0 maps
+ * it whole in its direct map (the BIOS data, the EBDA, the MP table).
  */
+#define LOW_MEMORY_FRAMES 0x100ul
+
 bool page_type_iomem_permitted(const struct domain *d, unsigned long mfn)
 {
-	return d->is_privileged && mfn != LOCAL_APIC_MFN && (mfn >> 40) == 0 && !frame_is_ram(mfn);
+	return d->is_privileged && mfn != LOCAL_APIC_MFN && (mfn >> 40) == 0 &&
+	       (mfn < LOW_MEMORY_FRAMES || !frame_is_ram(mfn));
 }
 
 bool page_type_frame_is_ram(unsigned long mfn)
@@ -93,10 +98,11 @@ bool page_type_iomem_read_only(const struct domain *d, unsigned long mfn)
 	return mfn == IO_APIC_MFN;
 }
 
+/* Xen lets a PV domain with I/O memory or ports (dom0) set the cache bits of its L1 entries;
+ * any other keeps them clear (l1_disallow_mask). */
 bool page_type_has_io_resources(const struct domain *d)
 {
-	(void)d;
-	return false;
+	return d->is_privileged;
 }
 
 bool page_type_foreign_map_permitted(const struct domain *d, const struct domain *owner,
@@ -511,14 +517,21 @@ long do_update_va_mapping_otherdomain(uint64_t va, uint64_t new_entry, uint64_t 
  * Writes to an L1 page table through a read-only mapping ("writable page tables"). Xen 4.17
  * checks and carries out such a write for a 64-bit PV guest whatever vm_assist says; a write
  * that breaks the rules is the guest's own #PF. We decode only what a kernel uses for this -
- * an 8-byte mov from a register (REX.W 89 /r) or of an immediate (REX.W C7 /0) - since the
- * target is already known from cr2; anything else is delivered as the #PF it was.
+ * an 8-byte mov from a register (REX.W 89 /r) or of an immediate (REX.W C7 /0), an 8-byte
+ * xchg with a register (REX.W 87 /r, Linux's ptep_get_and_clear), and a byte "and" or "or"
+ * with an immediate (80 /4 ib, 80 /1 ib, Linux's clear_bit and set_bit on an entry, after a
+ * lock or DS prefix) - since the target is already known from cr2; anything else is delivered
+ * as the #PF it was.
  */
-/* Length and value of the 8-byte store at rip, or false if it is not one we emulate. */
-static bool decode_store(struct cpu_regs *regs, unsigned int *length, uint64_t *value)
+/* Length of the store at rip and the entry it leaves, given the entry old and the byte of it
+ * the address names; false if it is not one we emulate. For an xchg, *exchange is the
+ * register that gets the old entry; otherwise NULL. */
+static bool decode_store(struct cpu_regs *regs, uint64_t old, unsigned int byte,
+			 unsigned int *length, uint64_t *value, uint64_t **exchange)
 {
 	uint8_t code[16] = {0};
 	size_t fetched = sizeof(code);
+	unsigned int at = 0;
 
 	/* An instruction may end just before an unmapped page: fetch no further than needed. */
 	if (copy_from_guest_raw(code, regs->rip, sizeof(code))) {
@@ -526,16 +539,21 @@ static bool decode_store(struct cpu_regs *regs, unsigned int *length, uint64_t *
 		if (fetched > sizeof(code) || copy_from_guest_raw(code, regs->rip, fetched))
 			return false;
 	}
-	uint8_t rex = code[0];
-
-	if ((rex & 0xf8) != 0x48) /* REX with W set (an 8-byte operand) */
-		return false;
-	uint8_t opcode = code[1], modrm = code[2];
+	while (at < 2 && (code[at] == 0xf0 || code[at] == 0x3e)) /* lock, or DS as UP Linux has */
+		at++;
+	uint8_t rex = (code[at] & 0xf0) == 0x40 ? code[at++] : 0;
+	uint8_t opcode = code[at], modrm = code[at + 1];
 	unsigned int mod = modrm >> 6, reg = ((modrm >> 3) & 7) | ((rex & 4) << 1), rm = modrm & 7;
-	unsigned int at = 3;
+	bool wide = rex & 8; /* REX.W: an 8-byte operand */
+	bool byte_logic = opcode == 0x80 && ((reg & 7) == 1 || (reg & 7) == 4);
 
-	if (mod == 3 || (opcode != 0x89 && !(opcode == 0xc7 && (reg & 7) == 0)))
+	if (mod == 3 || (wide ? opcode != 0x89 && opcode != 0x87 &&
+					!(opcode == 0xc7 && (reg & 7) == 0)
+			      : !byte_logic))
 		return false;
+	if (wide && byte != 0)
+		return false;
+	at += 2;
 	if (rm == 4) { /* a SIB byte */
 		if (mod == 0 && (code[at] & 7) == 5)
 			at += 4; /* no base: a 32-bit displacement */
@@ -544,7 +562,13 @@ static bool decode_store(struct cpu_regs *regs, unsigned int *length, uint64_t *
 		at += 4; /* rip-relative */
 	}
 	at += mod == 1 ? 1 : mod == 2 ? 4 : 0;
-	if (opcode == 0x89) {
+	*exchange = opcode == 0x87 ? guest_register(regs, reg) : NULL;
+	if (byte_logic) {
+		uint64_t operand = (uint64_t)code[at++] << (8 * byte);
+		uint64_t others = ~(0xffull << (8 * byte));
+
+		*value = (reg & 7) == 1 ? old | operand : old & (operand | others);
+	} else if (opcode == 0x89 || opcode == 0x87) {
 		*value = *guest_register(regs, reg);
 	} else {
 		int32_t immediate;
@@ -561,12 +585,12 @@ bool emulate_page_table_write(struct cpu_regs *regs, uint64_t address)
 {
 	struct domain *d = current_vcpu()->domain;
 	unsigned int index, length;
-	uint64_t value;
+	uint64_t value, entry = address & ~7ull;
 
-	if ((address & 7) || !guest_range_ok(address, 8))
+	if (!guest_range_ok(entry, 8))
 		return false;
 	/* The frame written: the one the guest's own mapping of the address names. */
-	struct page_info *mapping_l1 = guest_l1_for(address, &index);
+	struct page_info *mapping_l1 = guest_l1_for(entry, &index);
 
 	if (!mapping_l1)
 		return false;
@@ -575,13 +599,18 @@ bool emulate_page_table_write(struct cpu_regs *regs, uint64_t address)
 	if (!mfn_valid(target) || !get_page(mfn_to_page(target), d))
 		return false;
 	bool is_l1 = page_type_of(mfn_to_page(target)->type_info) == PGT_L1;
-	bool done = is_l1 && decode_store(regs, &length, &value) &&
-		    mod_l1_entry(mfn_to_page(target), (address & (PAGE_SIZE - 1)) / 8, value,
-				 d) == 0;
+	uint64_t *exchange = NULL;
+	unsigned int slot = (entry & (PAGE_SIZE - 1)) / 8;
+	uint64_t old = __atomic_load_n(&((uint64_t *)mfn_to_virt(target))[slot], __ATOMIC_RELAXED);
+	bool done = is_l1 &&
+		    decode_store(regs, old, address & 7, &length, &value, &exchange) &&
+		    mod_l1_entry(mfn_to_page(target), slot, value, d) == 0;
 
 	put_page(mfn_to_page(target));
 	if (!done)
 		return false;
+	if (exchange)
+		*exchange = old; /* the entry as it was just before (one vCPU's view) */
 	regs->rip += length;
 	return true;
 }

@@ -272,8 +272,15 @@ static void check_device_memory(void)
 
 	test_section("dom0 and device memory");
 	CHECK_EQ(uvm(a, 0xb8UL << PAGE_SHIFT | PTE_RW), 0, "the VGA text frame 0xb8 may be mapped");
+	CHECK_EQ(uvm(a, 0x9eUL << PAGE_SHIFT | PTE_RW), 0,
+		 "a RAM frame of the first MiB (0x9e) may be mapped writable (Linux does)");
 	CHECK_EQ(uvm(a, 0x30000UL << PAGE_SHIFT | PTE_RW), 0,
 		 "a frame above RAM (768 MiB, no RAM there) may be mapped");
+	/* PWT (bit 3) and PCD (bit 4): Xen lets a domain with I/O resources, as dom0, choose the
+	 * cache type of its own RAM mappings too (Linux does, for ioremap and set_memory_uc). */
+	CHECK_EQ(uvm(a, mfn_of(a) << PAGE_SHIFT | PTE_RW | 0x18), 0,
+		 "dom0 may map its own page uncached (PCD|PWT)");
+	CHECK_EQ(pte_of(a) & 0x18, 0x18, "and the entry keeps PCD|PWT");
 	CHECK_EQ(uvm(a, 0xfee00UL << PAGE_SHIFT | PTE_RO), -XEN_EPERM,
 		 "the local APIC may not be mapped: -EPERM");
 	CHECK_EQ(uvm(a, 0xfec00UL << PAGE_SHIFT | PTE_RW), 0,

@@ -119,6 +119,25 @@ static void check_cpuid(void)
 	CHECK_EQ(f1.ecx & (1u << 5), 0, "and no VMX (ecx bit 5)");
 	CHECK_EQ(f1.ecx & (1u << 3), 0, "and no MONITOR (ecx bit 3)");
 	CHECK_EQ(f1.eax, n1.eax, "the same family, model and stepping (eax)");
+	/* Xen's PV policy keeps only the features marked for PV ('A' in cpufeatureset.h): a PV
+	 * kernel cannot use large or global pages. Linux builds its direct map with 2 MiB pages
+	 * when it sees PSE, which a PV hypervisor refuses. */
+	CHECK_EQ(f1.edx & (1u << 3), 0, "no PSE (edx bit 3)");
+	CHECK_EQ(f1.edx & (1u << 13), 0, "no PGE (edx bit 13)");
+	CHECK_EQ(f1.edx & (1u << 12), n1.edx & (1u << 12),
+		 "MTRR as the CPU has it (edx bit 12; Xen shows it to dom0)");
+	CHECK_EQ(f1.edx & (1u << 17), 0, "no PSE36 (edx bit 17)");
+	CHECK_EQ(f1.edx & 1, n1.edx & 1, "the FPU bit as the CPU has it (edx bit 0)");
+	CHECK_EQ(f1.edx & (1u << 26), n1.edx & (1u << 26), "SSE2 as the CPU has it (edx bit 26)");
+	struct cpuid_regs f81 = forced_cpuid(0x80000001, 0), n81 = native_cpuid(0x80000001, 0);
+	CHECK_EQ(f81.edx & (1u << 26), 0, "no 1 GiB pages (leaf 0x80000001 edx bit 26)");
+	CHECK_EQ(f81.edx & (1u << 29), n81.edx & (1u << 29), "long mode as the CPU has it");
+	if (f0.eax >= 7) {
+		struct cpuid_regs f7 = forced_cpuid(7, 0);
+		CHECK_EQ(f7.ecx & (1u << 3), 0, "no PKU (leaf 7 ecx bit 3)");
+		CHECK_EQ(f7.ecx & (1u << 2), 0, "no UMIP (leaf 7 ecx bit 2)");
+		CHECK_EQ(f7.ebx & ((1u << 7) | (1u << 20)), 0, "no SMEP or SMAP (leaf 7 ebx)");
+	}
 
 	struct cpuid_regs nh = native_cpuid(0x40000000, 0), fh = forced_cpuid(0x40000000, 0);
 	signature(&nh, native_hv, false);
@@ -197,6 +216,19 @@ static void check_msrs(void)
 	CHECK_EQ(HYPERVISOR_set_segment_base(SEGBASE_GS_USER, 0), 0, "user GS base 0");
 	CHECK_EQ(HYPERVISOR_set_segment_base(SEGBASE_GS_KERNEL, 0), 0, "kernel GS base 0");
 	CHECK_EQ(HYPERVISOR_set_segment_base(SEGBASE_FS, 0), 0, "FS base 0");
+
+	/* What Linux reads at boot: the PAT (its cache modes follow it) and the machine-check
+	 * MSRs, which Xen answers with two virtual banks (vMCE) instead of the CPU's. */
+	CHECK_EQ(rdmsr(0x277, &vector), 0x0000050100070406UL,
+		 "rdmsr PAT shows Xen's PAT (WB WT UC- UC WC WP UC UC)");
+	CHECK_EQ(vector, -1, "it is emulated");
+	CHECK_EQ(rdmsr(0x179, &vector) & 0xff, 2, "MCG_CAP: two virtual banks");
+	CHECK_EQ(vector, -1, "rdmsr MCG_CAP is emulated");
+	CHECK_EQ(rdmsr(0x17a, &vector), 0, "MCG_STATUS is 0");
+	CHECK_EQ(rdmsr(0x400, &vector), ~0UL, "MC0_CTL is all ones");
+	CHECK_EQ(rdmsr(0x405, &vector), 0, "MC1_STATUS is 0");
+	CHECK_EQ(vector, -1, "rdmsr MC1_STATUS is emulated");
+	CHECK_EQ(wrmsr(0x401, 0), -1, "wrmsr MC0_STATUS of 0 is accepted");
 }
 
 static uint64_t read_cr(int n, int *vector)

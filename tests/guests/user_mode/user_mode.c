@@ -132,6 +132,9 @@ static void check_user_tables(void)
 		 "NEW_USER_BASEPTR, stack_switch and set_callbacks succeed");
 	CHECK_EQ(mmuext(MMUEXT_NEW_USER_BASEPTR, user_space.l4_mfn), 0,
 		 "installing the same user L4 again is 0");
+	CHECK_EQ(HYPERVISOR_stack_switch(FLAT_KERNEL_SS & ~3, user_space.kernel_stack_top), 0,
+		 "stack_switch with an RPL-0 selector (Linux passes __KERNEL_DS) is 0 (Xen raises "
+		 "the RPL to 3)");
 
 	CHECK_EQ(map_page(scratch_page(1), user_space.l4_mfn, PTE_RW), -XEN_EBUSY,
 		 "the user L4 in use cannot be mapped writable: -EBUSY");

@@ -108,6 +108,21 @@ static void write_through_window(bool assist)
 	CHECK_EQ(window[index] & PTE_ADDRESS_MASK, virt_to_mfn(other) << PAGE_SHIFT,
 		 "and the entry keeps its frame");
 
+	/* Linux clears entries with xchg (ptep_get_and_clear): emulated too, the register gets
+	 * the old entry. */
+	uint64_t swapped = original;
+	__asm__ volatile("xchg %0, %1" : "+r"(swapped), "+m"(window[index]) : : "memory");
+	CHECK_EQ(swapped & PTE_ADDRESS_MASK, virt_to_mfn(other) << PAGE_SHIFT,
+		 "an xchg on the L1 entry returns the old entry");
+	CHECK_EQ(window[index] & PTE_ADDRESS_MASK, original & PTE_ADDRESS_MASK,
+		 "and stores the new one");
+	/* ... and clears or sets single bits with a byte "and"/"or" (clear_bit, set_bit). */
+	__asm__ volatile("lock andb $0xfd, %0" : "+m"(*(uint8_t *)&window[index]) : : "memory");
+	CHECK_EQ(window[index] & (_PAGE_RW | _PAGE_PRESENT), _PAGE_PRESENT,
+		 "a locked byte and on the entry clears _PAGE_RW");
+	__asm__ volatile("orb $0x02, %0" : "+m"(*(uint8_t *)&window[index]) : : "memory");
+	CHECK_EQ(window[index] & (_PAGE_RW | _PAGE_PRESENT), _PAGE_RW | _PAGE_PRESENT,
+		 "a byte or sets it again");
 	CHECK_EQ(probe_write(&window[index], original), 0, "the original entry is written back");
 	HYPERVISOR_update_va_mapping((unsigned long)target, original, UVMF_INVLPG);
 	CHECK_EQ(target[0], 0xaaaa, "the target page is itself again");

@@ -23,6 +23,10 @@
 #define MSR_KERNEL_GS_BASE 0xc0000102
 #define MSR_APIC_BASE 0x1b
 #define MSR_TSC_DEADLINE 0x6e0
+#define MSR_PAT 0x277
+/* Xen's PAT, loaded on every CPU: WB, WT, UC-, UC as at reset for the entries PCD and PWT
+ * select, then WC, WP, UC, UC. PV kernels are told this value and choose their PTE bits by it. */
+#define XEN_MSR_PAT 0x0000050100070406ull
 
 #define X86_CR0_PE (1ul << 0)
 #define X86_CR0_MP (1ul << 1)
