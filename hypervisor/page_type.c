@@ -685,12 +685,15 @@ static bool hold_validated(struct page_info *table, unsigned int *type)
 	return true;
 }
 
-/* The caller holds table (a validated Ln of d) by a general and a type reference. */
+/*
+ * The caller holds table (a validated Ln of d) by a general and a type reference. With
+ * expected, the entry is replaced only if it still holds *expected (-XEN_EAGAIN if not).
+ */
 static int update_entry(unsigned int level, struct page_info *table, unsigned int index,
-			uint64_t new_entry, struct domain *d)
+			uint64_t new_entry, struct domain *d, const uint64_t *expected)
 {
 	uint64_t *slot = &table_of(table)[index];
-	uint64_t old = read_entry(slot);
+	uint64_t old = expected ? *expected : read_entry(slot);
 	int rc;
 
 	if (!guest_slot(level, index))
@@ -703,20 +706,32 @@ static int update_entry(unsigned int level, struct page_info *table, unsigned in
 			if (__atomic_compare_exchange_n(slot, &old, adjust_entry(level, new_entry),
 							false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 				return 0;
+			if (expected)
+				return -XEN_EAGAIN;
 			/* It changed meanwhile: do it the long way. */
 		}
 		rc = get_entry(level, &new_entry, table, d);
 		if (rc)
 			return rc;
 	}
-	/* Whatever value this replaces, even one another CPU wrote a moment ago, is given back. */
-	old = __atomic_exchange_n(slot, new_entry, __ATOMIC_ACQ_REL);
+	if (expected) {
+		old = *expected;
+		if (!__atomic_compare_exchange_n(slot, &old, new_entry, false, __ATOMIC_ACQ_REL,
+						 __ATOMIC_RELAXED)) {
+			put_entry(level, new_entry, table); /* the references just taken */
+			return -XEN_EAGAIN;
+		}
+	} else {
+		/* Whatever value this replaces, even one another CPU wrote a moment ago, is given
+		 * back. */
+		old = __atomic_exchange_n(slot, new_entry, __ATOMIC_ACQ_REL);
+	}
 	put_entry(level, old, table);
 	return 0;
 }
 
 static int modify_entry(unsigned int level, struct page_info *table, unsigned int index,
-			uint64_t new_entry, struct domain *d)
+			uint64_t new_entry, struct domain *d, const uint64_t *expected)
 {
 	unsigned int type;
 	int rc;
@@ -727,7 +742,8 @@ static int modify_entry(unsigned int level, struct page_info *table, unsigned in
 		put_page(table);
 		return -XEN_EINVAL;
 	}
-	rc = type == level ? update_entry(level, table, index, new_entry, d) : -XEN_EINVAL;
+	rc = type == level ? update_entry(level, table, index, new_entry, d, expected)
+			   : -XEN_EINVAL;
 	put_page_type(table);
 	put_page(table);
 	return rc;
@@ -735,22 +751,28 @@ static int modify_entry(unsigned int level, struct page_info *table, unsigned in
 
 int mod_l1_entry(struct page_info *table, unsigned int index, uint64_t new_entry, struct domain *d)
 {
-	return modify_entry(1, table, index, new_entry, d);
+	return modify_entry(1, table, index, new_entry, d, NULL);
+}
+
+int mod_l1_entry_replace(struct page_info *table, unsigned int index, uint64_t expected,
+			 uint64_t new_entry, struct domain *d)
+{
+	return modify_entry(1, table, index, new_entry, d, &expected);
 }
 
 int mod_l2_entry(struct page_info *table, unsigned int index, uint64_t new_entry, struct domain *d)
 {
-	return modify_entry(2, table, index, new_entry, d);
+	return modify_entry(2, table, index, new_entry, d, NULL);
 }
 
 int mod_l3_entry(struct page_info *table, unsigned int index, uint64_t new_entry, struct domain *d)
 {
-	return modify_entry(3, table, index, new_entry, d);
+	return modify_entry(3, table, index, new_entry, d, NULL);
 }
 
 int mod_l4_entry(struct page_info *table, unsigned int index, uint64_t new_entry, struct domain *d)
 {
-	return modify_entry(4, table, index, new_entry, d);
+	return modify_entry(4, table, index, new_entry, d, NULL);
 }
 
 int mmu_update_entry(struct domain *d, unsigned long table_mfn, unsigned int index,
@@ -767,7 +789,7 @@ int mmu_update_entry(struct domain *d, unsigned long table_mfn, unsigned int ind
 		return -XEN_EINVAL;
 	if (hold_validated(pg, &type)) {
 		if (is_page_table(type))
-			rc = update_entry(type, pg, index, new_entry, d);
+			rc = update_entry(type, pg, index, new_entry, d, NULL);
 		else if (type == PGT_WRITABLE) {
 			write_entry(&table_of(pg)[index], new_entry);
 			rc = 0;

@@ -220,6 +220,10 @@ int unpin_page_table(struct domain *d, unsigned long mfn);
  * or -errno, and on failure the table and every count are as before.
  */
 int mod_l1_entry(struct page_info *table, unsigned int index, uint64_t new_entry, struct domain *d);
+/* The same, only if the entry still holds expected (-XEN_EAGAIN if it changed meanwhile): an
+ * emulated instruction's atomic update. */
+int mod_l1_entry_replace(struct page_info *table, unsigned int index, uint64_t expected,
+			 uint64_t new_entry, struct domain *d);
 int mod_l2_entry(struct page_info *table, unsigned int index, uint64_t new_entry, struct domain *d);
 int mod_l3_entry(struct page_info *table, unsigned int index, uint64_t new_entry, struct domain *d);
 int mod_l4_entry(struct page_info *table, unsigned int index, uint64_t new_entry, struct domain *d);

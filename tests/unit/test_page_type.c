@@ -1266,6 +1266,44 @@ static void test_mod_l1_entry_takes_and_gives_back(void **state)
 	assert_int_equal(unpin_page_table(&dom_a, l1), 0);
 }
 
+/* mod_l1_entry_replace: only over the entry it was given, and nothing kept when refused. */
+static void test_mod_l1_entry_replace_only_over_what_it_saw(void **state)
+{
+	unsigned long l1 = new_frame(&dom_a), d1 = new_frame(&dom_a), d2 = new_frame(&dom_a);
+
+	(void)state;
+	assert_int_equal(pin_page_table(&dom_a, l1, 1), 0);
+	assert_int_equal(mod_l1_entry_replace(page(l1), 3, 0, pte(d1, RW), &dom_a), 0);
+	uint64_t installed = slots(l1)[3];
+	EXPECT_FRAME(d1, 1, PGT_WRITABLE, 1);
+	/* The entry changed since it was read (the CPU set the dirty bit): refused, and the
+	 * references the new entry would have taken are not kept. */
+	slots(l1)[3] = installed | PTE_DIRTY;
+	assert_int_equal(mod_l1_entry_replace(page(l1), 3, installed, pte(d2, RW), &dom_a),
+			 -XEN_EAGAIN);
+	assert_int_equal(slots(l1)[3], installed | PTE_DIRTY);
+	EXPECT_FRAME(d2, 0, PGT_WRITABLE, 0); /* the type stays, its references are gone */
+	EXPECT_FRAME(d1, 1, PGT_WRITABLE, 1);
+	/* The same on the fast path (same frame, only the dirty bit cleared). */
+	assert_int_equal(
+		mod_l1_entry_replace(page(l1), 3, installed, installed & ~PTE_ACCESSED, &dom_a),
+		-XEN_EAGAIN);
+	assert_int_equal(slots(l1)[3], installed | PTE_DIRTY);
+	/* Given what is there now, it goes through, and the old entry's references go. */
+	assert_int_equal(mod_l1_entry_replace(page(l1), 3, installed | PTE_DIRTY, pte(d2, P),
+					      &dom_a),
+			 0);
+	EXPECT_FRAME(d1, 0, PGT_WRITABLE, 0);
+	EXPECT_FRAME(d2, 1, PGT_WRITABLE, 0);
+	/* Hostile entries are refused as by mod_l1_entry. */
+	unsigned long theirs = new_frame(&dom_b);
+	assert_int_equal(mod_l1_entry_replace(page(l1), 3, slots(l1)[3], pte(theirs, P), &dom_a),
+			 -XEN_EBUSY);
+	assert_int_equal(mod_l1_entry_replace(page(l1), 3, slots(l1)[3], 0, &dom_a), 0);
+	EXPECT_FRAME(d2, 0, PGT_WRITABLE, 0);
+	assert_int_equal(unpin_page_table(&dom_a, l1), 0);
+}
+
 static void test_mod_l1_entry_refuses_hostile_entries(void **state)
 {
 	unsigned long l1 = new_frame(&dom_a), l2 = new_frame(&dom_a), d = new_frame(&dom_a);
@@ -1749,6 +1787,7 @@ int main(void)
 		CASE(test_linear_chains_refused),
 		CASE(test_l1_to_l1_is_only_a_data_mapping),
 		CASE(test_mod_l1_entry_takes_and_gives_back),
+		CASE(test_mod_l1_entry_replace_only_over_what_it_saw),
 		CASE(test_mod_l1_entry_refuses_hostile_entries),
 		CASE(test_mod_fast_path_keeps_references),
 		CASE(test_mod_l2_entry_validates_and_devalidates),

@@ -523,11 +523,17 @@ long do_update_va_mapping_otherdomain(uint64_t va, uint64_t new_entry, uint64_t 
  * lock or DS prefix) - since the target is already known from cr2; anything else is delivered
  * as the #PF it was.
  */
-/* Length of the store at rip and the entry it leaves, given the entry old and the byte of it
- * the address names; false if it is not one we emulate. For an xchg, *exchange is the
- * register that gets the old entry; otherwise NULL. */
-static bool decode_store(struct cpu_regs *regs, uint64_t old, unsigned int byte,
-			 unsigned int *length, uint64_t *value, uint64_t **exchange)
+/* A decoded write to an entry: what it does, with what, how long the instruction is. */
+struct entry_write {
+	enum { WRITE_STORE, WRITE_XCHG, WRITE_OR, WRITE_AND } kind;
+	uint64_t operand;   /* the value stored, or the byte's immediate shifted into place */
+	uint64_t *exchange; /* WRITE_XCHG: the register that gets the old entry */
+	unsigned int length;
+};
+
+/* The instruction at rip, writing the byte-th byte of an entry; false if it is not one we
+ * emulate. */
+static bool decode_store(struct cpu_regs *regs, unsigned int byte, struct entry_write *w)
 {
 	uint8_t code[16] = {0};
 	size_t fetched = sizeof(code);
@@ -562,30 +568,50 @@ static bool decode_store(struct cpu_regs *regs, uint64_t old, unsigned int byte,
 		at += 4; /* rip-relative */
 	}
 	at += mod == 1 ? 1 : mod == 2 ? 4 : 0;
-	*exchange = opcode == 0x87 ? guest_register(regs, reg) : NULL;
+	w->exchange = NULL;
 	if (byte_logic) {
-		uint64_t operand = (uint64_t)code[at++] << (8 * byte);
-		uint64_t others = ~(0xffull << (8 * byte));
-
-		*value = (reg & 7) == 1 ? old | operand : old & (operand | others);
+		w->kind = (reg & 7) == 1 ? WRITE_OR : WRITE_AND;
+		w->operand = (uint64_t)code[at++] << (8 * byte);
 	} else if (opcode == 0x89 || opcode == 0x87) {
-		*value = *guest_register(regs, reg);
+		w->kind = opcode == 0x87 ? WRITE_XCHG : WRITE_STORE;
+		w->operand = *guest_register(regs, reg);
+		if (opcode == 0x87)
+			w->exchange = guest_register(regs, reg);
 	} else {
 		int32_t immediate;
 
 		memcpy(&immediate, &code[at], sizeof(immediate));
-		*value = (uint64_t)(int64_t)immediate;
+		w->kind = WRITE_STORE;
+		w->operand = (uint64_t)(int64_t)immediate;
 		at += 4;
 	}
-	*length = at;
+	w->length = at;
 	return at <= fetched;
 }
+
+/* The entry the write leaves where old was (the byte operations change one byte of it). */
+static uint64_t entry_after(const struct entry_write *w, uint64_t old, unsigned int byte)
+{
+	switch (w->kind) {
+	case WRITE_OR:
+		return old | w->operand;
+	case WRITE_AND:
+		return old & (w->operand | ~(0xffull << (8 * byte)));
+	default:
+		return w->operand;
+	}
+}
+
+/* How often a write is tried again when the entry changed under it (the CPU setting accessed
+ * and dirty bits through another vCPU's use of the mapping, or another vCPU's write). */
+#define ENTRY_WRITE_TRIES 16
 
 bool emulate_page_table_write(struct cpu_regs *regs, uint64_t address)
 {
 	struct domain *d = current_vcpu()->domain;
-	unsigned int index, length;
-	uint64_t value, entry = address & ~7ull;
+	unsigned int index;
+	uint64_t entry = address & ~7ull;
+	struct entry_write w;
 
 	if (!guest_range_ok(entry, 8))
 		return false;
@@ -598,19 +624,28 @@ bool emulate_page_table_write(struct cpu_regs *regs, uint64_t address)
 
 	if (!mfn_valid(target) || !get_page(mfn_to_page(target), d))
 		return false;
-	bool is_l1 = page_type_of(mfn_to_page(target)->type_info) == PGT_L1;
-	uint64_t *exchange = NULL;
+	struct page_info *table = mfn_to_page(target);
 	unsigned int slot = (entry & (PAGE_SIZE - 1)) / 8;
-	uint64_t old = __atomic_load_n(&((uint64_t *)mfn_to_virt(target))[slot], __ATOMIC_RELAXED);
-	bool done = is_l1 &&
-		    decode_store(regs, old, address & 7, &length, &value, &exchange) &&
-		    mod_l1_entry(mfn_to_page(target), slot, value, d) == 0;
+	const uint64_t *live = &((const uint64_t *)mfn_to_virt(target))[slot];
+	uint64_t old = 0;
+	int rc = -XEN_EINVAL;
 
-	put_page(mfn_to_page(target));
-	if (!done)
-		return false;
-	if (exchange)
-		*exchange = old; /* the entry as it was just before (one vCPU's view) */
-	regs->rip += length;
+	/* Atomic as the guest's instruction would be: the new entry replaces exactly the one it
+	 * was computed from, so neither an xchg's answer nor a bit the CPU set meanwhile is lost. */
+	if (page_type_of(table->type_info) == PGT_L1 && decode_store(regs, address & 7, &w)) {
+		for (unsigned int tries = 0; tries < ENTRY_WRITE_TRIES; tries++) {
+			old = __atomic_load_n(live, __ATOMIC_ACQUIRE);
+			rc = mod_l1_entry_replace(table, slot, old, entry_after(&w, old, address & 7),
+						  d);
+			if (rc != -XEN_EAGAIN)
+				break;
+		}
+	}
+	put_page(table);
+	if (rc)
+		return false; /* delivered as the #PF it was (an entry that never held still: too) */
+	if (w.exchange)
+		*w.exchange = old;
+	regs->rip += w.length;
 	return true;
 }
