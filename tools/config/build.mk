@@ -36,3 +36,4 @@ $(eval $(call config_host_test,test_config_vif))
 $(eval $(call config_host_test,test_config_domain))
 
 ALL_TARGETS += $(TOOLS_BUILD)/parvus-config-check
+TEST_LISTS += tests/tools/config.tests
