@@ -1,8 +1,8 @@
 # Fuzzers: libFuzzer targets built with clang ($(FUZZ_CC), $(FUZZ_CFLAGS)).
 #
 # Add one from a file tests/fuzz/NAME.mk (included below, after the function exists):
-#   $(eval $(call fuzz_target,NAME,SOURCES))
-# which gives
+#   $(eval $(call fuzz_target,NAME,SOURCES[,EXTRA]))
+# (EXTRA: flags and libraries put after the sources, like -Itools/config -luuid) which gives
 #   build/fuzz/NAME          the fuzzer binary, built by `make test-build`
 #   make fuzz-NAME           a run of $(FUZZ_SECONDS) s, part of `make fuzz`
 #   exit fuzz-NAME in `make test`, a run of $(FUZZ_TEST_SECONDS) s that fails on any crash,
@@ -24,7 +24,7 @@ fuzz_options = -timeout=$(FUZZ_INPUT_TIMEOUT) -print_final_stats=1 \
 define fuzz_target
 $(FUZZ)/$(1): $(2) $(HOST_HEADERS)
 	@mkdir -p $$(dir $$@) $(FUZZ)/$(1)-corpus
-	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ $(2)
+	$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ $(2) $(3)
 
 .PHONY: fuzz-$(1)
 fuzz-$(1): $(FUZZ)/$(1)
