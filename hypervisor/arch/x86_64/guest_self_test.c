@@ -69,18 +69,24 @@ static const uint8_t program_read_hypervisor[] = {
 	0x0f, 0x0b,
 };
 
-/* Program 4: spin long enough for a timer interrupt to arrive in ring 3, then power off. */
+/* Program 4: spin until a timer interrupt has come in ring 3 (its handler writes the first word
+ * of the stack page; a bound of 2^30 rounds, seconds of TCG, in case it never does), then power
+ * off. Waiting for the tick rather than for a number of rounds keeps a host too busy to run
+ * QEMU's timers on time from failing the test. */
 static const uint8_t program_spin[] = {
-	0xb9, 0x00, 0x00, 0x20, 0x00, /* mov $0x200000, %ecx */
-	0xff, 0xc9,		      /* 1: dec %ecx */
-	0x75, 0xfc,		      /* jnz 1b */
-	0x6a, 0x00,		      /* push $0 */
+	0xb9, 0x00, 0x00, 0x00, 0x40,			    /* mov $0x40000000, %ecx */
+	0x48, 0x83, 0x3c, 0x25, 0x00, 0x10, 0x40, 0x00, 0x00, /* 1: cmpq $0, 0x401000 */
+	0x75, 0x04,					    /* jne 2f */
+	0xff, 0xc9,					    /* dec %ecx */
+	0x75, 0xf1,					    /* jnz 1b */
+	0x6a, 0x00,		      /* 2: push $0 */
 	0xb8, 0x1d, 0x00, 0x00, 0x00, /* mov $29, %eax */
 	0xbf, 0x02, 0x00, 0x00, 0x00, /* mov $2, %edi */
 	0x48, 0x89, 0xe6,	      /* mov %rsp, %rsi */
 	0x0f, 0x05,		      /* syscall */
 	0x0f, 0x0b,
 };
+_Static_assert(STACK_VIRT == 0x401000, "program_spin's flag address");
 
 /*
  * Program 5: register a #UD handler (trap table at +0x200), execute ud2; the handler (+0x80)
@@ -190,12 +196,15 @@ static const uint8_t program_nmi_end_exception[] = {0x0f, 0x0b /* ud2 */};
 static bool map_local_apic; /* build_space gives ring 3 the local APIC: programs 9 to 11 */
 
 static volatile unsigned int ticks_in_guest;
+static volatile uint64_t *guest_stack_page; /* the running program's, in the direct map */
 
 static void tick_during_guest(void *data)
 {
 	(void)data;
-	if (current_vcpu()) /* the interrupt arrived while the guest ran */
+	if (current_vcpu()) { /* the interrupt arrived while the guest ran */
 		ticks_in_guest++;
+		guest_stack_page[0] = 1; /* program_spin may stop */
+	}
 }
 
 struct test_space {
@@ -260,6 +269,7 @@ static uint64_t run_program(const uint8_t *code, size_t length, struct domain *d
 		free_space(&space);
 		panic("guest self-test: out of memory");
 	}
+	guest_stack_page = page(&space, 5);
 	frame.rip = CODE_VIRT;
 	frame.cs = 0xe033; /* FLAT_RING3_CS64 */
 	frame.rflags = X86_EFLAGS_IF;
@@ -281,6 +291,7 @@ static uint64_t run_program(const uint8_t *code, size_t length, struct domain *d
 	write_cr0(read_cr0() & ~X86_CR0_TS); /* the next program starts afresh */
 	write_cr3((uint64_t)boot_l4 - IMAGE_VIRT_OFFSET);
 	local_irq_restore(flags);
+	guest_stack_page = NULL;
 	free_space(&space);
 	return result;
 }
