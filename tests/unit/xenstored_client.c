@@ -201,3 +201,17 @@ int client_find_event(const struct client *c, const char *path, const char *toke
 			return (int)i;
 	return -1;
 }
+
+void client_domain(struct client *dom0, struct xs_core *core, unsigned int domid,
+		   struct client *out)
+{
+	char home[32], owner[12];
+	const char *const perms[] = {owner, NULL};
+
+	snprintf(home, sizeof(home), "/local/domain/%u", domid);
+	snprintf(owner, sizeof(owner), "n%u", domid);
+	assert_int_equal(xs_mkdir(dom0, 0, home), 0);
+	assert_int_equal(xs_set_perms(dom0, 0, home, perms), 0);
+	assert_int_equal(xs_introduce(dom0, domid, 10 + domid), 0);
+	client_init(out, xs_core_domain_conn(core, domid));
+}

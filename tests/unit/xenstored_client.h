@@ -60,6 +60,13 @@ int xs_end(struct client *c, uint32_t tx, bool commit);
 int xs_introduce(struct client *c, unsigned int domid, unsigned int port);
 int xs_release(struct client *c, unsigned int domid);
 
+/*
+ * As the toolstack does for a new domain: dom0 makes /local/domain/<domid> owned by it, then
+ * introduces it. out becomes a client on the domain's connection.
+ */
+void client_domain(struct client *dom0, struct xs_core *core, unsigned int domid,
+		   struct client *out);
+
 /* The reply's strings joined with '|' in place of each NUL ("a|b|"), for easy comparison. */
 const char *client_strings(struct client *c);
 /* Index of the first event with this path and token at or after from, or -1. */
