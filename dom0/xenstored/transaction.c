@@ -235,7 +235,10 @@ static void unlink_transaction(struct xs_transaction *tx)
 		tx->conn->domain->transactions--;
 }
 
-/* Can tx commit? 0, EAGAIN if something it read changed since, or a quota's errno. */
+/*
+ * Can tx commit? 0, or (in Xen's order) ENOMEM if it failed on the way, ENOSPC if it would
+ * take a domain past its node quota, EAGAIN if something it read has changed since.
+ */
 static int check_commit(struct xs_core *core, struct xs_transaction *tx)
 {
 	struct path_map_entry *entry;
@@ -243,6 +246,14 @@ static int check_commit(struct xs_core *core, struct xs_transaction *tx)
 
 	if (tx->failed)
 		return XENSTORE_ENOMEM;
+	for (d = tx->deltas; d != NULL; d = d->next) {
+		struct xs_domain *domain = domain_find(core, d->domid);
+		long count = (domain != NULL ? (long)domain->nodes : 0) + d->nodes;
+
+		if (d->nodes > 0 && !domid_is_privileged(core, d->domid) &&
+		    count > (long)core->quotas.nodes_per_domain)
+			return XENSTORE_ENOSPC;
+	}
 	for (entry = tx->accessed.first; entry != NULL; entry = entry->next) {
 		struct tx_access *access = entry->value;
 		struct path_map_entry *now = path_map_find(&core->store, entry->path);
@@ -251,14 +262,6 @@ static int check_commit(struct xs_core *core, struct xs_transaction *tx)
 
 		if (access->check_gen && access->generation != generation)
 			return XENSTORE_EAGAIN;
-	}
-	for (d = tx->deltas; d != NULL; d = d->next) {
-		struct xs_domain *domain = domain_find(core, d->domid);
-		long count = (domain != NULL ? (long)domain->nodes : 0) + d->nodes;
-
-		if (d->nodes > 0 && !domid_is_privileged(core, d->domid) &&
-		    count > (long)core->quotas.nodes_per_domain)
-			return XENSTORE_ENOSPC;
 	}
 	return 0;
 }
