@@ -28,6 +28,11 @@ static void client_free(void *opaque, void *p, size_t size)
 	free(p);
 }
 
+struct xs_allocator test_allocator(void)
+{
+	return (struct xs_allocator){client_alloc, client_free, NULL};
+}
+
 struct xs_core *test_core_new(void)
 {
 	struct xs_config config = {.allocator = {client_alloc, client_free, NULL}};

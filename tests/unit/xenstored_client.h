@@ -32,6 +32,8 @@ struct client {
 
 /* A core on malloc with Xen's default quotas; test_core_bytes() says what it holds. */
 struct xs_core *test_core_new(void);
+/* The allocator test_core_new() gives its core (malloc, with test_alloc_budget). */
+struct xs_allocator test_allocator(void);
 /* Allocations left before the test allocator fails, or -1 for never. */
 extern long test_alloc_budget;
 
