@@ -80,11 +80,14 @@ int tree_write(struct xs_ctx *ctx, const char *path, struct xs_node *node, bool 
 		return XENSTORE_ENOSPC;
 	}
 	if (ctx->tx != NULL) {
+		/* The transaction may hold the only reference to old: keep it for the count. */
+		struct xs_node *held = old != NULL ? node_get((struct xs_node *)old) : NULL;
+
 		err = transaction_note_write(ctx, path, node, old, false);
-		if (err)
-			return err;
-		count_nodes(ctx, old, node);
-		return 0;
+		if (!err)
+			count_nodes(ctx, old, node);
+		node_put(ctx->core, held);
+		return err;
 	}
 	entry = path_map_find(&ctx->core->store, path);
 	if (entry == NULL) {
@@ -112,11 +115,13 @@ static int tree_delete(struct xs_ctx *ctx, const char *path, bool watch_exact)
 	if (old == NULL)
 		return 0;
 	if (ctx->tx != NULL) {
+		struct xs_node *held = node_get((struct xs_node *)old);
+
 		err = transaction_note_write(ctx, path, NULL, old, watch_exact);
-		if (err)
-			return err;
-		count_nodes(ctx, old, NULL);
-		return 0;
+		if (!err)
+			count_nodes(ctx, old, NULL);
+		node_put(ctx->core, held);
+		return err;
 	}
 	entry = path_map_find(&ctx->core->store, path);
 	count_nodes(ctx, old, NULL);

@@ -69,6 +69,30 @@ static void a_transaction_sees_its_own_view(void **state)
 	assert_int_equal(dom0.hdr.tx_id, tx);
 }
 
+/* Found by the fuzzer: rewriting a node the transaction made used the replaced node freed. */
+static void rewriting_and_deleting_a_transactions_own_node(void **state)
+{
+	uint32_t tx;
+
+	(void)state;
+	assert_int_equal(xs_start(&dom0, &tx), 0);
+	assert_int_equal(xs_write(&dom0, tx, "/own", "1"), 0);
+	assert_int_equal(xs_write(&dom0, tx, "/own", "2"), 0);
+	assert_int_equal(xs_set_perms(&dom0, tx, "/own", (const char *const[]){"n5", NULL}), 0);
+	assert_int_equal(xs_write(&dom0, tx, "/own", "3"), 0);
+	assert_int_equal(xs_write(&dom0, tx, "/gone/x", "1"), 0);
+	assert_int_equal(xs_rm(&dom0, tx, "/gone"), 0);
+	assert_int_equal(xs_end(&dom0, tx, true), 0);
+	assert_int_equal(xs_read(&dom0, 0, "/own"), 0);
+	assert_string_equal(dom0.payload, "3");
+	assert_int_equal(xs_read(&dom0, 0, "/gone"), XENSTORE_ENOENT);
+	/* Domain 5 owns it now: counted once. */
+	assert_int_equal(client_call(&dom0, XS_CONTROL, 0, (const char *const[]){"quota", "5"}, 2,
+				     NULL, 0),
+			 0);
+	assert_non_null(strstr(dom0.payload, "nodes: 2\n"));
+}
+
 static void abort_discards(void **state)
 {
 	uint32_t tx;
@@ -271,6 +295,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(a_transaction_sees_its_own_view, setup, teardown),
+		cmocka_unit_test_setup_teardown(rewriting_and_deleting_a_transactions_own_node, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(abort_discards, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_changed_read_makes_commit_eagain, setup, teardown),
 		cmocka_unit_test_setup_teardown(reading_a_missing_node_that_appears_conflicts_too,
