@@ -169,8 +169,7 @@ void conn_error(struct xs_conn *conn, int errnum)
 	conn_reply(conn, XS_ERROR, strings, 1, NULL, 0);
 }
 
-void conn_event(struct xs_conn *conn, const char *path, const char *token,
-		struct xs_request *cause)
+void conn_event(struct xs_conn *conn, const char *path, const char *token, struct xs_request *cause)
 {
 	const struct xsd_sockmsg hdr = {.type = XS_WATCH_EVENT};
 	const char *const strings[] = {path, token};

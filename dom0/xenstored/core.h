@@ -116,8 +116,8 @@ struct xs_core {
 	int (*introduce_hook)(void *opaque, unsigned int domid, uint64_t mfn, uint32_t port);
 	void (*release_hook)(void *opaque, unsigned int domid);
 	void *hook_opaque;
-	uint64_t generation; /* the next generation a write gets */
-	struct path_map store; /* absolute path -> struct xs_node */
+	uint64_t generation;	    /* the next generation a write gets */
+	struct path_map store;	    /* absolute path -> struct xs_node */
 	struct xs_node *special[2]; /* the permissions of @introduceDomain, @releaseDomain */
 	struct xs_domain *domains;
 	struct xs_conn *conns;
@@ -137,8 +137,7 @@ char *xs_strdup(struct xs_core *core, const char *s);
 
 /* path.c */
 bool path_is_valid(const char *path);
-int path_canonical(struct xs_core *core, const struct xs_conn *conn, const char *path,
-		   char **out);
+int path_canonical(struct xs_core *core, const struct xs_conn *conn, const char *path, char **out);
 size_t path_parent_len(const char *path);
 const char *path_basename(const char *path);
 bool path_is_child(const char *child, const char *parent);
@@ -180,8 +179,7 @@ void domain_remove_all(struct xs_core *core);
 /* tree.c */
 int tree_read(struct xs_ctx *ctx, const char *path, const struct xs_node **out);
 int tree_write(struct xs_ctx *ctx, const char *path, struct xs_node *node, bool check_quota);
-int tree_get(struct xs_ctx *ctx, const char *path, unsigned int perm,
-	     const struct xs_node **out);
+int tree_get(struct xs_ctx *ctx, const char *path, unsigned int perm, const struct xs_node **out);
 int tree_create(struct xs_ctx *ctx, const char *path, const void *data, uint32_t data_len);
 int tree_set_value(struct xs_ctx *ctx, const char *path, const struct xs_node *node,
 		   const void *data, uint32_t data_len);
@@ -198,8 +196,7 @@ int transaction_start(struct xs_conn *conn, uint32_t *id);
 int transaction_end(struct xs_conn *conn, struct xs_transaction *tx, bool commit);
 void transaction_remove_all(struct xs_conn *conn);
 void transaction_fail(struct xs_transaction *tx);
-bool transaction_lookup(struct xs_transaction *tx, const char *path,
-			const struct xs_node **node);
+bool transaction_lookup(struct xs_transaction *tx, const char *path, const struct xs_node **node);
 int transaction_note_read(struct xs_ctx *ctx, const char *path, const struct xs_node *node);
 int transaction_note_write(struct xs_ctx *ctx, const char *path, struct xs_node *node,
 			   const struct xs_node *old, bool watch_exact);

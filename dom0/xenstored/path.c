@@ -47,8 +47,7 @@ bool path_is_valid(const char *path)
 	return len - home_prefix_len(path) <= XENSTORE_REL_PATH_MAX;
 }
 
-int path_canonical(struct xs_core *core, const struct xs_conn *conn, const char *path,
-		   char **out)
+int path_canonical(struct xs_core *core, const struct xs_conn *conn, const char *path, char **out)
 {
 	size_t home_len, len;
 	char *abs;

@@ -13,7 +13,7 @@
 struct xs_core;
 
 struct path_map_entry {
-	struct path_map_entry *chain;	   /* the next entry in this bucket */
+	struct path_map_entry *chain;	    /* the next entry in this bucket */
 	struct path_map_entry *prev, *next; /* insertion order */
 	uint32_t hash;
 	void *value;

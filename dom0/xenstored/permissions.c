@@ -19,8 +19,7 @@ bool domid_is_privileged(const struct xs_core *core, unsigned int domid)
 /* The core itself (NULL) and dom0's local clients count as privileged, as Xen's sockets do. */
 bool conn_is_privileged(const struct xs_conn *conn)
 {
-	return conn == NULL || conn->local ||
-	       domid_is_privileged(conn->core, conn->domain->domid);
+	return conn == NULL || conn->local || domid_is_privileged(conn->core, conn->domain->domid);
 }
 
 static bool names(const struct xs_conn *conn, unsigned int domid)

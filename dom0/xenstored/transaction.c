@@ -39,8 +39,8 @@ struct xs_transaction {
 	size_t charged;
 };
 
-#define ACCESS_CHARGE(path) (sizeof(struct tx_access) + sizeof(struct path_map_entry) + \
-			     strlen(path) + 1)
+#define ACCESS_CHARGE(path) \
+	(sizeof(struct tx_access) + sizeof(struct path_map_entry) + strlen(path) + 1)
 
 struct xs_transaction *transaction_find(struct xs_conn *conn, uint32_t id)
 {
@@ -57,8 +57,7 @@ void transaction_fail(struct xs_transaction *tx)
 	tx->failed = true;
 }
 
-bool transaction_lookup(struct xs_transaction *tx, const char *path,
-			const struct xs_node **node)
+bool transaction_lookup(struct xs_transaction *tx, const char *path, const struct xs_node **node)
 {
 	struct path_map_entry *entry = path_map_find(&tx->accessed, path);
 

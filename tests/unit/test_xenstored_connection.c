@@ -104,9 +104,9 @@ static void domain_requests(void **state)
 			 0);
 	assert_string_equal(dom0.payload, "T"); /* DOMID_SELF */
 	assert_int_equal(xs_conn_domid(dom5.conn), 5);
-	assert_int_equal(client_call(&dom5, XS_GET_DOMAIN_PATH, 0, (const char *const[]){"5"}, 1,
-				     NULL, 0),
-			 0);
+	assert_int_equal(
+		client_call(&dom5, XS_GET_DOMAIN_PATH, 0, (const char *const[]){"5"}, 1, NULL, 0),
+		0);
 	assert_string_equal(dom5.payload, "/local/domain/5");
 	/* INTRODUCE checks its event channel; RELEASE its domain. */
 	assert_int_equal(client_call(&dom0, XS_INTRODUCE, 0,
@@ -139,9 +139,9 @@ static void release_removes_what_the_domain_owns(void **state)
 	client_domain(&dom0, core, 7, &dom7);
 	assert_int_equal(xs_write(&dom5, 0, "data/a", "1"), 0);
 	assert_int_equal(xs_write(&dom0, 0, "/shared/x", "1"), 0);
-	assert_int_equal(xs_set_perms(&dom0, 0, "/shared/x",
-				      (const char *const[]){"n0", "r5", "r7", NULL}),
-			 0);
+	assert_int_equal(
+		xs_set_perms(&dom0, 0, "/shared/x", (const char *const[]){"n0", "r5", "r7", NULL}),
+		0);
 	assert_int_equal(xs_set_perms(&dom0, 0, "/shared", (const char *const[]){"n0", "w5", NULL}),
 			 0);
 	assert_int_equal(xs_write(&dom5, 0, "/shared/by5/deep", "1"), 0);
@@ -161,25 +161,23 @@ static void release_removes_what_the_domain_owns(void **state)
 static void control_answers_the_basics(void **state)
 {
 	(void)state;
-	assert_int_equal(client_call(&dom0, XS_CONTROL, 0, (const char *const[]){"check"}, 1, NULL,
-				     0),
-			 0);
+	assert_int_equal(
+		client_call(&dom0, XS_CONTROL, 0, (const char *const[]){"check"}, 1, NULL, 0), 0);
 	assert_string_equal(dom0.payload, "OK");
-	assert_int_equal(client_call(&dom0, XS_CONTROL, 0, (const char *const[]){"quota"}, 1, NULL,
-				     0),
-			 0);
+	assert_int_equal(
+		client_call(&dom0, XS_CONTROL, 0, (const char *const[]){"quota"}, 1, NULL, 0), 0);
 	assert_non_null(strstr(dom0.payload, "nodes: 1000\n"));
 	assert_non_null(strstr(dom0.payload, "watches: 128\n"));
-	assert_int_equal(client_call(&dom0, XS_CONTROL, 0, (const char *const[]){"quota", "0"}, 2,
-				     NULL, 0),
-			 0);
+	assert_int_equal(
+		client_call(&dom0, XS_CONTROL, 0, (const char *const[]){"quota", "0"}, 2, NULL, 0),
+		0);
 	assert_non_null(strstr(dom0.payload, "nodes: 3\n")); /* /, /tool, /tool/xenstored */
-	assert_int_equal(client_call(&dom0, XS_CONTROL, 0, (const char *const[]){"quota", "42"}, 2,
-				     NULL, 0),
-			 XENSTORE_ENOENT);
-	assert_int_equal(client_call(&dom0, XS_CONTROL, 0, (const char *const[]){"frobnicate"}, 1,
-				     NULL, 0),
-			 XENSTORE_EINVAL);
+	assert_int_equal(
+		client_call(&dom0, XS_CONTROL, 0, (const char *const[]){"quota", "42"}, 2, NULL, 0),
+		XENSTORE_ENOENT);
+	assert_int_equal(
+		client_call(&dom0, XS_CONTROL, 0, (const char *const[]){"frobnicate"}, 1, NULL, 0),
+		XENSTORE_EINVAL);
 }
 
 static void output_is_taken_in_order_and_needs_room(void **state)

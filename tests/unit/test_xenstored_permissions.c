@@ -84,9 +84,9 @@ static void named_entries_and_the_default(void **state)
 	assert_string_equal(client_strings(&dom0), "r5|w5|");
 	assert_int_equal(xs_read(&dom5, 0, "/shared/mine/leaf"), 0);
 	/* "b" is read and write, "n" nothing. */
-	assert_int_equal(xs_set_perms(&dom0, 0, "/shared",
-				      (const char *const[]){"n0", "b7", "n5", NULL}),
-			 0);
+	assert_int_equal(
+		xs_set_perms(&dom0, 0, "/shared", (const char *const[]){"n0", "b7", "n5", NULL}),
+		0);
 	assert_int_equal(xs_read(&dom7, 0, "/shared"), 0);
 	assert_int_equal(xs_write(&dom7, 0, "/shared", "b"), 0);
 	assert_int_equal(xs_write(&dom5, 0, "/shared", "n"), XENSTORE_EACCES);
@@ -96,21 +96,21 @@ static void only_the_owner_changes_permissions(void **state)
 {
 	(void)state;
 	assert_int_equal(xs_write(&dom5, 0, "node", ""), 0);
-	assert_int_equal(
-		xs_set_perms(&dom5, 0, "node", (const char *const[]){"n5", "b7", NULL}), 0);
+	assert_int_equal(xs_set_perms(&dom5, 0, "node", (const char *const[]){"n5", "b7", NULL}),
+			 0);
 	/* 7 may read and write, not change permissions. */
-	assert_int_equal(xs_set_perms(&dom7, 0, "/local/domain/5/node",
-				      (const char *const[]){"b7", NULL}),
-			 XENSTORE_EACCES);
+	assert_int_equal(
+		xs_set_perms(&dom7, 0, "/local/domain/5/node", (const char *const[]){"b7", NULL}),
+		XENSTORE_EACCES);
 	/* The owner may not give the node away; dom0 may. */
 	assert_int_equal(xs_set_perms(&dom5, 0, "node", (const char *const[]){"n7", NULL}),
 			 XENSTORE_EPERM);
-	assert_int_equal(xs_set_perms(&dom0, 0, "/local/domain/5/node",
-				      (const char *const[]){"n7", NULL}),
-			 0);
-	assert_int_equal(xs_set_perms(&dom7, 0, "/local/domain/5/node",
-				      (const char *const[]){"r7", NULL}),
-			 0);
+	assert_int_equal(
+		xs_set_perms(&dom0, 0, "/local/domain/5/node", (const char *const[]){"n7", NULL}),
+		0);
+	assert_int_equal(
+		xs_set_perms(&dom7, 0, "/local/domain/5/node", (const char *const[]){"r7", NULL}),
+		0);
 	/* Now 5 gets the default of 7's node: read. */
 	assert_int_equal(xs_read(&dom5, 0, "node"), 0);
 	assert_int_equal(xs_write(&dom5, 0, "node", "x"), XENSTORE_EACCES);
@@ -131,8 +131,9 @@ static void special_nodes_are_dom0s_until_it_shares_them(void **state)
 	assert_int_equal(xs_get_perms(&dom0, 0, "@introduceDomain"), 0);
 	assert_string_equal(client_strings(&dom0), "n0|");
 	assert_int_equal(xs_get_perms(&dom5, 0, "@releaseDomain"), XENSTORE_EACCES);
-	assert_int_equal(xs_set_perms(&dom5, 0, "@releaseDomain", (const char *const[]){"r5", NULL}),
-			 XENSTORE_EACCES);
+	assert_int_equal(
+		xs_set_perms(&dom5, 0, "@releaseDomain", (const char *const[]){"r5", NULL}),
+		XENSTORE_EACCES);
 	assert_int_equal(
 		xs_set_perms(&dom0, 0, "@releaseDomain", (const char *const[]){"n0", "r5", NULL}),
 		0);
@@ -149,16 +150,16 @@ static void privileged_requests_are_dom0s(void **state)
 	assert_int_equal(client_call(&dom5, XS_IS_DOMAIN_INTRODUCED, 0, (const char *const[]){"7"},
 				     1, NULL, 0),
 			 XENSTORE_EACCES);
-	assert_int_equal(client_call(&dom5, XS_CONTROL, 0, (const char *const[]){"check"}, 1,
-				     NULL, 0),
-			 XENSTORE_EACCES);
-	assert_int_equal(client_call(&dom5, XS_SET_TARGET, 0,
-				     (const char *const[]){"5", "7"}, 2, NULL, 0),
-			 XENSTORE_EACCES);
+	assert_int_equal(
+		client_call(&dom5, XS_CONTROL, 0, (const char *const[]){"check"}, 1, NULL, 0),
+		XENSTORE_EACCES);
+	assert_int_equal(
+		client_call(&dom5, XS_SET_TARGET, 0, (const char *const[]){"5", "7"}, 2, NULL, 0),
+		XENSTORE_EACCES);
 	/* GET_DOMAIN_PATH is for everyone. */
-	assert_int_equal(client_call(&dom5, XS_GET_DOMAIN_PATH, 0, (const char *const[]){"7"}, 1,
-				     NULL, 0),
-			 0);
+	assert_int_equal(
+		client_call(&dom5, XS_GET_DOMAIN_PATH, 0, (const char *const[]){"7"}, 1, NULL, 0),
+		0);
 	assert_string_equal(dom5.payload, "/local/domain/7");
 }
 
@@ -168,14 +169,14 @@ static void a_target_acts_for_its_domain(void **state)
 	assert_int_equal(xs_write(&dom5, 0, "secret", "s"), 0);
 	assert_int_equal(xs_read(&dom7, 0, "/local/domain/5/secret"), XENSTORE_EACCES);
 	/* 7 becomes 5's device model: it may do what 5 may. */
-	assert_int_equal(client_call(&dom0, XS_SET_TARGET, 0, (const char *const[]){"7", "5"}, 2,
-				     NULL, 0),
-			 0);
+	assert_int_equal(
+		client_call(&dom0, XS_SET_TARGET, 0, (const char *const[]){"7", "5"}, 2, NULL, 0),
+		0);
 	assert_int_equal(xs_read(&dom7, 0, "/local/domain/5/secret"), 0);
 	assert_string_equal(dom7.payload, "s");
-	assert_int_equal(client_call(&dom0, XS_SET_TARGET, 0, (const char *const[]){"7", "99"}, 2,
-				     NULL, 0),
-			 XENSTORE_ENOENT);
+	assert_int_equal(
+		client_call(&dom0, XS_SET_TARGET, 0, (const char *const[]){"7", "99"}, 2, NULL, 0),
+		XENSTORE_ENOENT);
 }
 
 int main(void)
@@ -187,8 +188,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(named_entries_and_the_default, setup, teardown),
 		cmocka_unit_test_setup_teardown(only_the_owner_changes_permissions, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(dom0_creating_in_a_home_keeps_the_homes_owner, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(dom0_creating_in_a_home_keeps_the_homes_owner,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(special_nodes_are_dom0s_until_it_shares_them, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(privileged_requests_are_dom0s, setup, teardown),

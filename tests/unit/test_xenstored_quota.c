@@ -210,9 +210,9 @@ static void the_core_never_passes_its_memory_cap(void **state)
 static void session(struct xs_core *c)
 {
 	static const char *const script[][3] = {
-		{"W", "/s/a/b", "1"}, {"T", NULL, NULL},     {"W", "/s/t", "2"},
-		{"R", "/s/a/b", NULL}, {"E", NULL, NULL},    {"P", "/s/a", NULL},
-		{"D", "/s", NULL},     {"X", "/s/a", NULL},  {"I", NULL, NULL},
+		{"W", "/s/a/b", "1"},  {"T", NULL, NULL},   {"W", "/s/t", "2"},
+		{"R", "/s/a/b", NULL}, {"E", NULL, NULL},   {"P", "/s/a", NULL},
+		{"D", "/s", NULL},     {"X", "/s/a", NULL}, {"I", NULL, NULL},
 		{"w", "/s/z", "5"},    {"L", NULL, NULL},
 	};
 	struct xs_conn *local = xs_core_connect_local(c), *domain;
@@ -283,9 +283,8 @@ static void session(struct xs_core *c)
 		while ((n = xs_conn_next_output(domain, buf, sizeof(buf))) > 0) {
 			struct xenstore_wire_msg msg;
 
-			assert_int_equal(xenstore_wire_parse(buf, (size_t)n, XENSTORE_WIRE_REPLY,
-							     &msg),
-					 0);
+			assert_int_equal(
+				xenstore_wire_parse(buf, (size_t)n, XENSTORE_WIRE_REPLY, &msg), 0);
 			if (msg.hdr.type == XS_TRANSACTION_START)
 				tx = (uint32_t)strtoul(msg.strings[0], NULL, 10);
 		}

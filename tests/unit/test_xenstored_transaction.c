@@ -87,9 +87,9 @@ static void rewriting_and_deleting_a_transactions_own_node(void **state)
 	assert_string_equal(dom0.payload, "3");
 	assert_int_equal(xs_read(&dom0, 0, "/gone"), XENSTORE_ENOENT);
 	/* Domain 5 owns it now: counted once. */
-	assert_int_equal(client_call(&dom0, XS_CONTROL, 0, (const char *const[]){"quota", "5"}, 2,
-				     NULL, 0),
-			 0);
+	assert_int_equal(
+		client_call(&dom0, XS_CONTROL, 0, (const char *const[]){"quota", "5"}, 2, NULL, 0),
+		0);
 	assert_non_null(strstr(dom0.payload, "nodes: 2\n"));
 }
 
@@ -218,17 +218,16 @@ static void ids_nesting_and_unknown_ids(void **state)
 	assert_int_equal(xs_start(&dom0, &b), 0);
 	assert_int_not_equal(a, b);
 	/* TRANSACTION_START inside a transaction: EBUSY. */
-	assert_int_equal(client_call(&dom0, XS_TRANSACTION_START, a, (const char *const[]){""}, 1,
-				     NULL, 0),
-			 XENSTORE_EBUSY);
+	assert_int_equal(
+		client_call(&dom0, XS_TRANSACTION_START, a, (const char *const[]){""}, 1, NULL, 0),
+		XENSTORE_EBUSY);
 	/* An id this connection does not have: ENOENT, whatever the request. */
 	assert_int_equal(xs_read(&dom0, 777, "/tool"), XENSTORE_ENOENT);
 	assert_int_equal(xs_read(&other, a, "/tool"), XENSTORE_ENOENT);
 	assert_int_equal(xs_end(&dom0, 0, true), XENSTORE_ENOENT);
 	/* RESET_WATCHES ends every transaction of the connection. */
-	assert_int_equal(client_call(&dom0, XS_RESET_WATCHES, 0, (const char *const[]){""}, 1,
-				     NULL, 0),
-			 0);
+	assert_int_equal(
+		client_call(&dom0, XS_RESET_WATCHES, 0, (const char *const[]){""}, 1, NULL, 0), 0);
 	assert_int_equal(xs_end(&dom0, a, false), XENSTORE_ENOENT);
 	assert_int_equal(xs_end(&dom0, b, false), XENSTORE_ENOENT);
 }
@@ -295,10 +294,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(a_transaction_sees_its_own_view, setup, teardown),
-		cmocka_unit_test_setup_teardown(rewriting_and_deleting_a_transactions_own_node, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(rewriting_and_deleting_a_transactions_own_node,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(abort_discards, setup, teardown),
-		cmocka_unit_test_setup_teardown(a_changed_read_makes_commit_eagain, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_changed_read_makes_commit_eagain, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(reading_a_missing_node_that_appears_conflicts_too,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(unrelated_changes_do_not_conflict, setup, teardown),
@@ -308,7 +308,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(ids_nesting_and_unknown_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_domain_may_hold_eleven_transactions, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(a_transaction_may_touch_1024_nodes, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_transaction_may_touch_1024_nodes, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(node_quota_counts_at_commit, setup, teardown),
 	};
 

@@ -60,9 +60,8 @@ static void write_creates_parents_and_reads_back(void **state)
 	assert_int_equal(xs_directory(&dom0, 0, "/a/b"), 0);
 	assert_string_equal(client_strings(&dom0), "c|");
 	/* Overwrite, and a value with NULs in it. */
-	assert_int_equal(client_call(&dom0, XS_WRITE, 0, (const char *const[]){"/a/b/c"}, 1,
-				     "x\0y", 3),
-			 0);
+	assert_int_equal(
+		client_call(&dom0, XS_WRITE, 0, (const char *const[]){"/a/b/c"}, 1, "x\0y", 3), 0);
 	assert_int_equal(xs_read(&dom0, 0, "/a/b/c"), 0);
 	assert_int_equal(dom0.hdr.len, 3);
 	assert_memory_equal(dom0.payload, "x\0y", 3);
@@ -77,8 +76,7 @@ static void created_nodes_inherit_nearest_ancestors_perms(void **state)
 {
 	(void)state;
 	assert_int_equal(xs_mkdir(&dom0, 0, "/p"), 0);
-	assert_int_equal(xs_set_perms(&dom0, 0, "/p", (const char *const[]){"r3", "w4", NULL}),
-			 0);
+	assert_int_equal(xs_set_perms(&dom0, 0, "/p", (const char *const[]){"r3", "w4", NULL}), 0);
 	assert_int_equal(xs_write(&dom0, 0, "/p/q/r", "1"), 0);
 	assert_int_equal(xs_get_perms(&dom0, 0, "/p/q/r"), 0);
 	assert_string_equal(client_strings(&dom0), "r3|w4|"); /* dom0 keeps the owner */
@@ -200,9 +198,9 @@ static void set_perms_and_get_perms_strings(void **state)
 {
 	(void)state;
 	assert_int_equal(xs_write(&dom0, 0, "/perm", ""), 0);
-	assert_int_equal(
-		xs_set_perms(&dom0, 0, "/perm", (const char *const[]){"b5", "n1", "r2", "w65535", NULL}),
-		0);
+	assert_int_equal(xs_set_perms(&dom0, 0, "/perm",
+				      (const char *const[]){"b5", "n1", "r2", "w65535", NULL}),
+			 0);
 	assert_int_equal(xs_get_perms(&dom0, 0, "/perm"), 0);
 	assert_string_equal(client_strings(&dom0), "b5|n1|r2|w65535|");
 	assert_int_equal(xs_set_perms(&dom0, 0, "/perm", (const char *const[]){"x5", NULL}),
@@ -262,14 +260,14 @@ static void directory_part_generation_changes_with_the_node(void **state)
 
 	(void)state;
 	assert_int_equal(xs_write(&dom0, 0, "/g/a", ""), 0);
-	assert_int_equal(client_call(&dom0, XS_DIRECTORY_PART, 0,
-				     (const char *const[]){"/g", "0"}, 2, NULL, 0),
+	assert_int_equal(client_call(&dom0, XS_DIRECTORY_PART, 0, (const char *const[]){"/g", "0"},
+				     2, NULL, 0),
 			 0);
 	assert_string_equal(client_strings(&dom0) + strlen(dom0.payload), "|a||");
 	snprintf(first, sizeof(first), "%s", dom0.payload);
 	assert_int_equal(xs_write(&dom0, 0, "/g/b", ""), 0);
-	assert_int_equal(client_call(&dom0, XS_DIRECTORY_PART, 0,
-				     (const char *const[]){"/g", "0"}, 2, NULL, 0),
+	assert_int_equal(client_call(&dom0, XS_DIRECTORY_PART, 0, (const char *const[]){"/g", "0"},
+				     2, NULL, 0),
 			 0);
 	assert_string_not_equal(dom0.payload, first);
 }
@@ -294,9 +292,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(initial_tree_is_xens, setup, teardown),
 		cmocka_unit_test_setup_teardown(write_creates_parents_and_reads_back, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(created_nodes_inherit_nearest_ancestors_perms, setup,
+		cmocka_unit_test_setup_teardown(created_nodes_inherit_nearest_ancestors_perms,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(mkdir_creates_and_accepts_existing, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(mkdir_creates_and_accepts_existing, setup, teardown),
 		cmocka_unit_test_setup_teardown(rm_is_recursive, setup, teardown),
 		cmocka_unit_test_setup_teardown(rm_of_a_deep_tree_needs_no_deep_stack, setup,
 						teardown),
@@ -305,8 +304,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(core_checks_paths_without_the_codec, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(set_perms_and_get_perms_strings, setup, teardown),
-		cmocka_unit_test_setup_teardown(directory_too_long_is_e2big_and_directory_part_pages,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			directory_too_long_is_e2big_and_directory_part_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(directory_part_generation_changes_with_the_node,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(destroy_returns_every_byte, setup, teardown),

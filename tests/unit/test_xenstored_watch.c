@@ -145,9 +145,8 @@ static void unwatch_and_duplicates(void **state)
 	assert_int_equal(xs_write(&dom5, 0, "a", "v"), 0);
 	assert_string_equal(events(&dom5), "a=2");
 	/* RESET_WATCHES drops them all. */
-	assert_int_equal(client_call(&dom5, XS_RESET_WATCHES, 0, (const char *const[]){""}, 1,
-				     NULL, 0),
-			 0);
+	assert_int_equal(
+		client_call(&dom5, XS_RESET_WATCHES, 0, (const char *const[]){""}, 1, NULL, 0), 0);
 	assert_int_equal(xs_write(&dom5, 0, "a", "w"), 0);
 	assert_string_equal(events(&dom5), "");
 	assert_int_equal(xs_unwatch(&dom5, "a", "2"), XENSTORE_ENOENT);
@@ -213,9 +212,9 @@ static void an_identical_queued_event_is_not_repeated(void **state)
 static void watch_ignores_the_transaction_id(void **state)
 {
 	(void)state;
-	assert_int_equal(client_call(&watcher, XS_WATCH, 4242, (const char *const[]){"/n", "t"}, 2,
-				     NULL, 0),
-			 0);
+	assert_int_equal(
+		client_call(&watcher, XS_WATCH, 4242, (const char *const[]){"/n", "t"}, 2, NULL, 0),
+		0);
 	assert_string_equal(events(&watcher), "/n=t");
 	assert_int_equal(client_call(&watcher, XS_UNWATCH, 4242, (const char *const[]){"/n", "t"},
 				     2, NULL, 0),

@@ -113,12 +113,12 @@ int xs_write(struct client *c, uint32_t tx, const char *path, const char *value)
 	return client_call(c, XS_WRITE, tx, s, 1, value, strlen(value));
 }
 
-#define ONE_PATH(name, type)                                                 \
-	int name(struct client *c, uint32_t tx, const char *path)            \
-	{                                                                    \
-		const char *const s[] = {path};                              \
-                                                                             \
-		return client_call(c, type, tx, s, 1, NULL, 0);              \
+#define ONE_PATH(name, type)                                      \
+	int name(struct client *c, uint32_t tx, const char *path) \
+	{                                                         \
+		const char *const s[] = {path};                   \
+                                                                  \
+		return client_call(c, type, tx, s, 1, NULL, 0);   \
 	}
 ONE_PATH(xs_read, XS_READ)
 ONE_PATH(xs_mkdir, XS_MKDIR)
