@@ -55,11 +55,14 @@ static void report_enosys(uint64_t number, uint64_t arg1)
 	uint64_t bit = 1ull << (arg1 < NR_SUBOPS - 1 ? arg1 : NR_SUBOPS - 1);
 	const struct vcpu *v = current_vcpu();
 
+	/* Only dom0's: any other domain could otherwise fill the console with them. */
+	if (!v || !v->domain->is_privileged)
+		return;
 	if (__atomic_fetch_or(&enosys_reported[index], bit, __ATOMIC_RELAXED) & bit)
 		return;
 	printk(LOG_WARNING "d%u: hypercall %lu (first argument %#lx) answered -ENOSYS; "
 			   "reported once\n",
-	       v ? v->domain->domain_id : 0xffffu, number, arg1);
+	       v->domain->domain_id, number, arg1);
 }
 
 long hypercall_dispatch(uint64_t number, uint64_t arg1, uint64_t arg2, uint64_t arg3,

@@ -80,11 +80,13 @@ static void cap_replenish(struct domain *d, uint64_t now)
 
 /* After its cap_parked was cleared (under the cap lock): d's vCPUs back on their queues.
  * Outside the cap lock, since it takes run-queue locks. */
+static void requeue(struct vcpu *v);
+
 static void cap_requeue(struct domain *d)
 {
 	for (unsigned int i = 0; i < d->max_vcpus; i++)
-		if (d->vcpus[i] && d->vcpus[i]->started)
-			vcpu_start(d->vcpus[i]); /* back on its queue if it can run */
+		if (d->vcpus[i])
+			requeue(d->vcpus[i]);
 }
 
 /* The timer of a parked domain: a period ended. Free it, unless its debt is still unpaid. */
@@ -300,6 +302,24 @@ void vcpu_start(struct vcpu *v)
 	if (vcpu_runnable(v) && !v->is_running) {
 		enqueue(q, v);
 		q->switch_due = true; /* the CPU may be running another without a slice */
+	}
+	spin_unlock(&q->lock);
+	local_irq_restore(flags);
+	if (v->processor != this_cpu()->id)
+		arch_timer_kick(v->processor);
+}
+
+/* v back on its queue if it can run now and is neither running nor queued (its domain was
+ * parked); nothing else about it changes. */
+static void requeue(struct vcpu *v)
+{
+	struct run_queue *q = queue_of_cpu(v->processor);
+	uint64_t flags = local_irq_save();
+
+	spin_lock(&q->lock);
+	if (vcpu_runnable(v) && !v->is_running) {
+		enqueue(q, v);
+		q->switch_due = true;
 	}
 	spin_unlock(&q->lock);
 	local_irq_restore(flags);

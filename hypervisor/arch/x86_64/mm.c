@@ -603,7 +603,8 @@ static uint64_t entry_after(const struct entry_write *w, uint64_t old, unsigned 
 }
 
 /* How often a write is tried again when the entry changed under it (the CPU setting accessed
- * and dirty bits through another vCPU's use of the mapping, or another vCPU's write). */
+ * and dirty bits through another vCPU's use of the mapping, or another vCPU's write) before the
+ * guest is sent back to run the instruction again, as Xen's emulator does. */
 #define ENTRY_WRITE_TRIES 16
 
 bool emulate_page_table_write(struct cpu_regs *regs, uint64_t address)
@@ -633,7 +634,10 @@ bool emulate_page_table_write(struct cpu_regs *regs, uint64_t address)
 	/* Atomic as the guest's instruction would be: the new entry replaces exactly the one it
 	 * was computed from, so neither an xchg's answer nor a bit the CPU set meanwhile is lost. */
 	if (page_type_of(table->type_info) == PGT_L1 && decode_store(regs, address & 7, &w)) {
-		for (unsigned int tries = 0; tries < ENTRY_WRITE_TRIES; tries++) {
+		if (w.kind == WRITE_STORE) /* a plain store replaces whatever is there */
+			rc = mod_l1_entry(table, slot, w.operand, d);
+		for (unsigned int tries = 0; w.kind != WRITE_STORE && tries < ENTRY_WRITE_TRIES;
+		     tries++) {
 			old = __atomic_load_n(live, __ATOMIC_ACQUIRE);
 			rc = mod_l1_entry_replace(table, slot, old, entry_after(&w, old, address & 7),
 						  d);
@@ -642,8 +646,10 @@ bool emulate_page_table_write(struct cpu_regs *regs, uint64_t address)
 		}
 	}
 	put_page(table);
+	if (rc == -XEN_EAGAIN)
+		return true; /* the entry never held still: the guest runs the instruction again */
 	if (rc)
-		return false; /* delivered as the #PF it was (an entry that never held still: too) */
+		return false; /* delivered as the #PF it was */
 	if (w.exchange)
 		*w.exchange = old;
 	regs->rip += w.length;

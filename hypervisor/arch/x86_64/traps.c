@@ -246,8 +246,9 @@ static void guest_exception(struct cpu_regs *regs)
 		return;
 	if (vector == 13 && (emulate_io_instruction(regs) || emulate_privileged_instruction(regs)))
 		return;
-	/* A write to a present, read-only page: perhaps one of its page tables. */
-	if (vector == 14 && (regs->error_code & 3) == 3 &&
+	/* A write to a present, read-only page: perhaps one of its page tables. Only the guest's
+	 * kernel has its writes to page tables emulated, as in Xen: a program's is its #PF. */
+	if (vector == 14 && (regs->error_code & 3) == 3 && !v->user_mode &&
 	    emulate_page_table_write(regs, v->fault_address))
 		return;
 	deliver_guest_exception(regs);
