@@ -8,7 +8,8 @@
  * error, which Parvus never does), Parvus keeps none, so there is no per-vCPU state.
  * Called from the rdmsr/wrmsr emulation in guest_trap.c.
  */
-#include <arch/x86.h>
+#include <string.h>
+#include <arch/cpu_features.h>
 #include <arch/machine_check_msr.h>
 
 #define MSR_MCG_CAP 0x179
@@ -25,9 +26,7 @@
 
 static bool cpu_is_intel(void)
 {
-	struct cpuid_result r = cpuid(0, 0);
-
-	return r.ebx == 0x756e6547 && r.edx == 0x49656e69 && r.ecx == 0x6c65746e; /* GenuineIntel */
+	return strcmp(boot_cpu_features.vendor, "GenuineIntel") == 0;
 }
 
 bool machine_check_msr(bool write, uint32_t msr, uint64_t *value)
